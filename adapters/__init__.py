@@ -1,0 +1,1 @@
+"""Channel adapters, one package each, found through the `omnichannel.adapters` entry points."""

@@ -1,0 +1,92 @@
+"""An in-memory channel for tests, demos and `omnichannel chat`."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from typing import ClassVar
+
+from omnichannel.channel import (
+    Button,
+    Capabilities,
+    ChannelConfig,
+    ChannelContext,
+    DeliveryReceipt,
+    Inbound,
+    Markup,
+    Outbound,
+    Published,
+)
+
+
+class LoopbackConfig(ChannelConfig):
+    max_text_length: int = 4096
+
+
+class LoopbackAdapter:
+    """Messages in through `say`, replies out to per-chat queues."""
+
+    name: ClassVar[str] = "loopback"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        max_text_length=4096, markup=Markup.PLAIN, buttons=True, max_buttons=10, typing=True
+    )
+    config_model: ClassVar[type[ChannelConfig]] = LoopbackConfig
+
+    def __init__(self, settings: LoopbackConfig | None = None) -> None:
+        self.settings = settings or LoopbackConfig(enabled=True)
+        if self.settings.max_text_length != type(self).capabilities.max_text_length:
+            self.capabilities = Capabilities(  # type: ignore[misc]
+                max_text_length=self.settings.max_text_length, buttons=True, max_buttons=10,
+                typing=True,
+            )
+        self.ctx: ChannelContext | None = None
+        self.sent: list[Outbound] = []
+        self.typing_events: list[str] = []
+        self._queues: dict[str, asyncio.Queue[Outbound]] = {}
+        self._ids = itertools.count(1)
+
+    async def start(self, ctx: ChannelContext) -> None:
+        self.ctx = ctx
+
+    async def stop(self) -> None:
+        self.ctx = None
+
+    async def say(
+        self,
+        text: str,
+        chat_id: str = "shopper",
+        external_id: str | None = None,
+        button_value: str | None = None,
+        verified_email: str | None = None,
+    ) -> Published:
+        if self.ctx is None:
+            raise RuntimeError("loopback adapter is not started")
+        return await self.ctx.publish(
+            Inbound(
+                channel=self.name,
+                account=self.ctx.account,
+                external_id=external_id or f"lb-{next(self._ids)}",
+                chat_id=chat_id,
+                sender_id=chat_id,
+                text=text,
+                button_value=button_value,
+                verified_email=verified_email,
+            )
+        )
+
+    async def send(self, outbound: Outbound) -> DeliveryReceipt:
+        self.sent.append(outbound)
+        self.queue(outbound.chat_id).put_nowait(outbound)
+        return DeliveryReceipt(platform_message_id=f"lb-out-{outbound.outbox_id}")
+
+    async def typing(self, chat_id: str) -> None:
+        self.typing_events.append(chat_id)
+
+    def queue(self, chat_id: str) -> asyncio.Queue[Outbound]:
+        return self._queues.setdefault(chat_id, asyncio.Queue())
+
+    async def reply(self, chat_id: str = "shopper", timeout: float = 10.0) -> Outbound:
+        return await asyncio.wait_for(self.queue(chat_id).get(), timeout)
+
+
+__all__ = ["Button", "LoopbackAdapter", "LoopbackConfig"]

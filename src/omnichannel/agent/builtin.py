@@ -1,0 +1,132 @@
+"""The built-in engine: rules and the help center, no network and no model."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from omnichannel.agent import intents
+from omnichannel.agent.engine import Deps, new_customer_messages
+from omnichannel.agent.knowledge import Passage, coverage
+from omnichannel.agent.turn import Handoff, HandoffReason, Turn
+from omnichannel.conversation import Button, Conversation, Message
+
+# A passage answers a question when BM25 ranks it well and it mentions most of the
+# question's content words; below either threshold the engine says it does not know.
+MIN_SCORE = 2.0
+MIN_COVERAGE = 0.5
+
+TOPIC_BUTTONS = (
+    Button("Shipping", "How much is shipping?"),
+    Button("Returns", "How do I return an item?"),
+    Button("Sizing", "How do I find my size?"),
+)
+
+_SAFETY = {
+    HandoffReason.SELF_HARM: (
+        "I'm really sorry you're going through this. You don't have to face it alone: if you "
+        "are in danger, please call your local emergency number now. In the US you can call or "
+        "text 988 to reach the Suicide & Crisis Lifeline at any time."
+    ),
+    HandoffReason.CARD_NUMBER: (
+        "For your safety, please don't type card numbers in chat. I've hidden it from this "
+        "conversation. Nobody from our team will ever ask for your full card number here."
+    ),
+    HandoffReason.LEGAL: "I understand. This needs someone from our team rather than me.",
+    HandoffReason.ABUSE: "I'd like to get this sorted for you, so I'm bringing in our team.",
+    HandoffReason.ANGER: (
+        "I'm sorry this has been so frustrating. I'd like a person from our team to look at "
+        "this with you."
+    ),
+}
+
+
+class BuiltinEngine:
+    name = "builtin"
+
+    async def respond(
+        self, conversation: Conversation, history: Sequence[Message], deps: Deps
+    ) -> Turn:
+        burst = new_customer_messages(history)
+        text = " ".join(m.text.strip() for m in burst if m.text.strip())
+        button = burst[-1].button_value if burst else None
+        voice = deps.voice
+
+        flag = intents.red_flag(text)
+        if flag is not None:
+            return Turn(
+                text=voice.sign(_SAFETY[flag.reason]),
+                handoff=Handoff(flag.reason, _summary(flag.detail, burst)),
+                intent=f"handoff.{flag.reason.value}",
+            )
+        if intents.wants_person(text, button):
+            return Turn(
+                text="",
+                handoff=Handoff(HandoffReason.REQUESTED, _summary("asked for a person", burst)),
+                intent="handoff.requested",
+            )
+        if not text:
+            return Turn(text=voice.greeting, buttons=TOPIC_BUTTONS, intent="greeting")
+        if intents.is_greeting(text):
+            return Turn(
+                text=f"Hi! I'm {voice.assistant_name}, the {voice.shop_name} assistant. "
+                "What can I help you with today?",
+                buttons=TOPIC_BUTTONS,
+                intent="greeting",
+            )
+        if intents.is_thanks(text):
+            return Turn(
+                text=voice.sign("You're welcome! Is there anything else I can help with?"),
+                intent="thanks",
+            )
+        if intents.is_goodbye(text):
+            return Turn(text=voice.sign("Thanks for chatting with us. Have a great day!"),
+                        intent="goodbye")
+
+        passage = await _best_passage(text, deps)
+        if passage is not None:
+            return Turn(
+                text=voice.sign(_answer(passage)),
+                intent=f"faq.{_slug(passage.title)}",
+                sources=(passage.source,),
+            )
+
+        failures = conversation.failures + 1
+        if failures >= deps.max_failures:
+            return Turn(
+                text="I'm sorry, I haven't been able to help with this.",
+                handoff=Handoff(
+                    HandoffReason.REPEATED_FAILURE,
+                    _summary(f"{failures} questions the assistant could not answer", burst),
+                ),
+                intent="unknown",
+                failed=True,
+            )
+        return Turn(
+            text="I'm not sure about that one, and I'd rather not guess. You can rephrase it, "
+            "pick a topic below, or talk to a person from our team.",
+            buttons=(*TOPIC_BUTTONS[:2], Button(voice.person_label, intents.HANDOFF_BUTTON)),
+            intent="unknown",
+            failed=True,
+        )
+
+
+async def _best_passage(text: str, deps: Deps) -> Passage | None:
+    for passage in await deps.knowledge.search(text, limit=3):
+        if passage.score >= MIN_SCORE and coverage(text, passage) >= MIN_COVERAGE:
+            return passage
+    return None
+
+
+def _answer(p: Passage) -> str:
+    body = re.sub(r"\n{3,}", "\n\n", p.body.strip())
+    return f"{body}\n\n(From our help center: {p.title})"
+
+
+def _slug(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_")
+
+
+def _summary(reason: str, burst: Sequence[Message]) -> str:
+    last = intents.redact_cards(" ".join(m.text for m in burst))[:300]
+    return f"{reason}. Last message: {last!r}" if last else reason

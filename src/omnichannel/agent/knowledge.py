@@ -1,0 +1,215 @@
+"""Help-center knowledge: documents split into sections, and the search interface.
+
+Parsing and chunking live here; the index itself is SQL and lives in `store/`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Protocol
+
+MAX_SECTION_CHARS = 1500
+SUPPORTED = {".md", ".markdown", ".html", ".htm", ".txt"}
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it
+    its itself just me more most my myself no nor not now of off on once only or other our ours
+    out over own same she should so some such than that the their theirs them then there these
+    they this those through to too under until up very was we were what when where which while
+    who whom why will with would you your yours yourself hi hello hey please thanks thank ok okay
+    want need like get got im i'm id i'd ive can't cant dont don't know tell let us also still
+    would could should really much many way one""".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    heading: str
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    source: str
+    title: str
+    sections: list[Section]
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    title: str
+    heading: str
+    body: str
+    source: str
+    score: float
+
+
+class KnowledgeSource(Protocol):
+    async def search(self, text: str, limit: int = 3) -> list[Passage]: ...
+
+
+def query_terms(text: str) -> list[str]:
+    """Content words of a question, lower-cased, deduplicated, in order."""
+    seen: dict[str, None] = {}
+    for word in re.findall(r"[\w']+", text.lower()):
+        word = word.strip("'")
+        if len(word) < 2 or word in STOPWORDS or word.isdigit():
+            continue
+        seen.setdefault(word, None)
+    return list(seen)[:24]
+
+
+def _stem(word: str) -> str:
+    return word[: max(4, len(word) - 2)] if len(word) > 4 else word
+
+
+def coverage(text: str, passage: Passage) -> float:
+    """Share of the question's content words that the passage mentions (prefix match)."""
+    terms = query_terms(text)
+    if not terms:
+        return 0.0
+    words = set(re.findall(r"\w+", f"{passage.title} {passage.heading} {passage.body}".lower()))
+    stems = {_stem(w) for w in words}
+    hits = sum(1 for t in terms if t in words or _stem(t) in stems)
+    return hits / len(terms)
+
+
+def _split_long(body: str) -> list[str]:
+    if len(body) <= MAX_SECTION_CHARS:
+        return [body]
+    parts, current = [], ""
+    for para in re.split(r"\n\s*\n", body):
+        if current and len(current) + len(para) + 2 > MAX_SECTION_CHARS:
+            parts.append(current)
+            current = para
+        else:
+            current = f"{current}\n\n{para}" if current else para
+    if current:
+        parts.append(current)
+    return parts
+
+
+def _sections(title: str, pieces: list[tuple[str, str]]) -> list[Section]:
+    out = []
+    for heading, body in pieces:
+        body = body.strip()
+        if not body:
+            continue
+        for chunk in _split_long(body):
+            out.append(Section(heading=heading or title, body=chunk))
+    return out
+
+
+def parse_markdown(text: str, fallback_title: str) -> tuple[str, list[Section]]:
+    title = fallback_title
+    pieces: list[tuple[str, str]] = []
+    heading, lines = "", []
+    for line in text.splitlines():
+        m = re.match(r"^(#{1,3})\s+(.*?)\s*#*\s*$", line)
+        if m and len(m.group(1)) == 1 and title == fallback_title and not pieces and not lines:
+            title = m.group(2)
+            continue
+        if m:
+            pieces.append((heading, "\n".join(lines)))
+            heading, lines = m.group(2), []
+            continue
+        lines.append(line)
+    pieces.append((heading, "\n".join(lines)))
+    return title, _sections(title, pieces)
+
+
+class _HTMLText(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.title = ""
+        self.pieces: list[tuple[str, list[str]]] = [("", [])]
+        self._in: str | None = None
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style", "nav", "footer"):
+            self._skip += 1
+        elif tag in ("h1", "h2", "h3", "title"):
+            self._in = tag
+            if tag != "title":
+                self.pieces.append(("", []))
+        elif tag in ("p", "li", "br", "div", "tr"):
+            self.pieces[-1][1].append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "nav", "footer"):
+            self._skip = max(0, self._skip - 1)
+        elif tag == self._in:
+            self._in = None
+
+    def handle_data(self, data: str) -> None:
+        if self._skip:
+            return
+        if self._in == "title":
+            self.title += data
+        elif self._in == "h1" and not self.title.strip():
+            self.title += data
+        elif self._in:
+            head, body = self.pieces[-1]
+            self.pieces[-1] = (head + data, body)
+        else:
+            self.pieces[-1][1].append(data)
+
+
+def parse_html(text: str, fallback_title: str) -> tuple[str, list[Section]]:
+    parser = _HTMLText()
+    parser.feed(text)
+    title = " ".join(parser.title.split()) or fallback_title
+    pieces = [
+        (" ".join(h.split()), re.sub(r"\n\s*\n+", "\n\n", "".join(b)).strip())
+        for h, b in parser.pieces
+    ]
+    return title, _sections(title, pieces)
+
+
+def parse_text(text: str, fallback_title: str) -> tuple[str, list[Section]]:
+    return fallback_title, _sections(fallback_title, [("", text)])
+
+
+def load_document(path: Path, source: str | None = None) -> Document:
+    """Read one file. Raises ValueError for an unsupported type or undecodable bytes."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED:
+        raise ValueError(f"{path}: unsupported file type {suffix or '(none)'}")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not valid UTF-8 ({exc.reason} at byte {exc.start})") from exc
+    fallback = path.stem.replace("-", " ").replace("_", " ").capitalize()
+    if suffix in (".md", ".markdown"):
+        title, sections = parse_markdown(text, fallback)
+    elif suffix in (".html", ".htm"):
+        title, sections = parse_html(text, fallback)
+    else:
+        title, sections = parse_text(text, fallback)
+    return Document(
+        source=source or str(path),
+        title=title,
+        sections=sections,
+        sha256=hashlib.sha256(raw).hexdigest(),
+    )
+
+
+def find_documents(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise ValueError(f"{path}: no such file or directory")
+    return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED)
+
+
+def builtin_helpcenter() -> Path:
+    return Path(__file__).resolve().parent.parent / "helpcenter"

@@ -1,0 +1,47 @@
+"""What one agent turn produces."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from omnichannel.conversation import Button
+
+
+class HandoffReason(StrEnum):
+    REQUESTED = "requested"
+    ANGER = "anger"
+    ABUSE = "abuse"
+    LEGAL = "legal"
+    SELF_HARM = "self_harm"
+    CARD_NUMBER = "card_number"
+    REPEATED_FAILURE = "repeated_failure"
+    OVER_CAP = "over_cap"
+    ENGINE_FAILURE = "engine_failure"
+
+
+@dataclass(frozen=True, slots=True)
+class Handoff:
+    reason: HandoffReason
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    tool: str
+    args: str
+    result: str
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """Reply text and buttons for the shopper, plus decisions kept out of the text."""
+
+    text: str
+    buttons: tuple[Button, ...] = ()
+    actions: tuple[Action, ...] = ()
+    handoff: Handoff | None = None
+    intent: str | None = None
+    # The turn could not help (unknown question): counts toward the repeated-failure handoff.
+    failed: bool = False
+    sources: tuple[str, ...] = field(default_factory=tuple)

@@ -1,0 +1,207 @@
+"""The process: one aiohttp application, one cleanup_ctx entry per long-lived part."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+import signal
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from omnichannel.agent import Deps, Voice, make_engine
+from omnichannel.agent.knowledge import builtin_helpcenter, find_documents, load_document
+from omnichannel.channel import Adapter, Brand, ChatHistory, Handler, Inbound, Published
+from omnichannel.config import Config
+from omnichannel.registry import channel_settings
+from omnichannel.router import Router
+from omnichannel.store import Store
+from omnichannel.supervisor import State, Supervisor
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """Everything the running gateway holds, typed, on one app key."""
+
+    config: Config
+    store: Store | None = None
+    router: Router | None = None
+    adapters: dict[str, Adapter] = field(default_factory=dict)
+    supervisors: dict[str, Supervisor] = field(default_factory=dict)
+    routes: dict[tuple[str, str], Handler] = field(default_factory=dict)
+
+    def adapter(self, name: str) -> Adapter | None:
+        sup = self.supervisors.get(name)
+        if sup is None or sup.health.state is not State.READY:
+            return None
+        return self.adapters.get(name)
+
+
+RUNTIME = web.AppKey("runtime", Runtime)
+
+
+class GatewayContext:
+    """What one adapter sees of the gateway (channel.ChannelContext)."""
+
+    def __init__(self, runtime: Runtime, channel: str, account: str = "default") -> None:
+        self._rt = runtime
+        self.channel = channel
+        self.account = account
+        b = runtime.config.brand
+        self.brand = Brand(shop_name=b.shop_name, assistant_name=b.assistant_name,
+                           colour=b.colour, avatar_url=b.avatar_url, greeting=b.greeting,
+                           person_label=b.person_label)
+
+    async def publish(self, inbound: Inbound) -> Published:
+        assert self._rt.router is not None
+        return await self._rt.router.publish(inbound)
+
+    async def history(self, chat_id: str, limit: int = 100) -> ChatHistory:
+        assert self._rt.router is not None
+        return await self._rt.router.history(self.channel, self.account, chat_id, limit)
+
+    def add_route(self, method: str, path: str, handler: Handler) -> None:
+        self._rt.routes[(method.upper(), path)] = handler
+
+    def secret(self, name: str) -> bytes:
+        """A random per-installation secret kept in the state directory (0600)."""
+        folder = self._rt.config.store.state_dir / "secrets"
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = folder / f"{self.channel}-{name}"
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+        return bytes.fromhex(path.read_text().strip())
+
+
+async def _dispatch(request: web.Request) -> web.StreamResponse:
+    """Adapters register routes after the app starts (supervised start), so look them up here."""
+    rt = request.app[RUNTIME]
+    handler = rt.routes.get((request.method, request.path))
+    if handler is None and request.method == "HEAD":
+        handler = rt.routes.get(("GET", request.path))
+    if handler is None:
+        if any(path == request.path for _m, path in rt.routes):
+            raise web.HTTPMethodNotAllowed(request.method, sorted(
+                m for m, p in rt.routes if p == request.path))
+        raise web.HTTPNotFound(text="not found")
+    return await handler(request)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    rt = request.app[RUNTIME]
+    channels = {
+        name: {"state": s.health.state.value, "detail": s.health.detail,
+               "restarts": s.health.restarts}
+        for name, s in rt.supervisors.items()
+    }
+    ready = rt.router is not None and all(
+        s.health.state is State.READY for s in rt.supervisors.values()
+    )
+    return web.json_response(
+        {"ready": ready, "channels": channels}, status=200 if ready else 503
+    )
+
+
+async def index_knowledge(store: Store, config: Config) -> int:
+    """Index the shipped help center and configured paths; unchanged files are skipped."""
+    paths: list[Path] = []
+    if config.knowledge.builtin_helpcenter:
+        paths += find_documents(builtin_helpcenter())
+    for p in config.knowledge.paths:
+        paths += find_documents(p)
+    changed = 0
+    for path in paths:
+        source = (f"helpcenter/{path.name}" if path.parent == builtin_helpcenter()
+                  else str(path))
+        if await store.index_document(load_document(path, source)):
+            changed += 1
+    return changed
+
+
+def build_app(config: Config, *, engine_name: str | None = None) -> web.Application:
+    app = web.Application(client_max_size=1024**2)
+    rt = Runtime(config=config)
+    app[RUNTIME] = rt
+    settings = channel_settings(config)
+
+    async def store_ctx(app: web.Application) -> AsyncIterator[None]:
+        store = Store(config.store.state_dir, synchronous=config.store.synchronous)
+        await asyncio.to_thread(store.open)
+        rt.store = store
+        changed = await index_knowledge(store, config)
+        log.info("store open", extra={"path": str(store.db.path), "knowledge_changed": changed})
+        yield
+        await asyncio.to_thread(store.close)
+
+    async def router_ctx(app: web.Application) -> AsyncIterator[None]:
+        assert rt.store is not None
+        b = config.brand
+        voice = Voice(shop_name=b.shop_name, assistant_name=b.assistant_name,
+                      greeting=b.greeting, sign_off=b.sign_off, person_label=b.person_label)
+        deps = Deps(knowledge=rt.store, voice=voice, max_failures=config.agent.max_failures)
+        rt.router = Router(config, rt.store, make_engine(engine_name or config.agent.engine),
+                           deps, rt.adapter)
+        await rt.router.start()
+        yield
+        await rt.router.stop()
+
+    app.cleanup_ctx.append(store_ctx)
+    app.cleanup_ctx.append(router_ctx)
+    for name, (cls, settings_model) in settings.items():
+        app.cleanup_ctx.append(_adapter_ctx(rt, name, cls, settings_model))
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_route("*", "/{tail:.*}", _dispatch)
+    return app
+
+
+def _adapter_ctx(rt: Runtime, name: str, cls: type[Adapter], settings: BaseModel):  # type: ignore[no-untyped-def]
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        adapter = cls(settings)  # type: ignore[call-arg]
+        rt.adapters[name] = adapter
+        gw = GatewayContext(rt, name)
+        sup = Supervisor(name, lambda: adapter.start(gw))
+        rt.supervisors[name] = sup
+        sup.launch()
+        yield
+        await sup.stop()
+        try:
+            await adapter.stop()
+        except Exception:
+            log.exception("adapter stop failed", extra={"channel": name})
+
+    return ctx
+
+
+async def serve(config: Config, *, ready: asyncio.Event | None = None) -> None:
+    """Run until SIGTERM/SIGINT."""
+    app = build_app(config)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, config.server.host, config.server.port)
+    await site.start()
+    log.info("listening", extra={"url": f"http://{config.server.host}:{config.server.port}"})
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    if ready is not None:
+        ready.set()
+    try:
+        await stop.wait()
+    finally:
+        log.info("stopping")
+        await runner.cleanup()

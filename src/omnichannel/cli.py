@@ -1,0 +1,245 @@
+"""The `omnichannel` command."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from omnichannel import config as config_mod
+from omnichannel import logs
+from omnichannel.config import Config, ConfigError
+
+EXIT_CONFIG = 2
+EXIT_USAGE = 64
+
+
+def _load(path: str) -> Config:
+    return config_mod.load(Path(path))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from omnichannel.app import serve
+    from omnichannel.registry import channel_settings
+
+    config = _load(args.config)
+    channel_settings(config)  # every channel problem before anything starts
+    logs.setup(config.logging.level, config.logging.format)
+    asyncio.run(serve(config))
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from omnichannel.registry import channel_settings
+
+    config = _load(args.path or args.config)
+    channels = channel_settings(config)
+    print(f"{config.source}: ok (channels: {', '.join(channels) or 'none'}; "
+          f"engine: {config.agent.engine}; state: {config.store.state_dir})")
+    return 0
+
+
+def _with_store(config: Config, fn: Callable[..., Awaitable[int]]) -> int:
+    from omnichannel.store import Store
+
+    async def main() -> int:
+        store = Store(config.store.state_dir, synchronous=config.store.synchronous)
+        await asyncio.to_thread(store.open)
+        try:
+            return await fn(store)
+        finally:
+            await asyncio.to_thread(store.close)
+
+    return asyncio.run(main())
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from omnichannel.app import index_knowledge
+
+    config = _load(args.config)
+
+    async def go(store):  # type: ignore[no-untyped-def]
+        changed = await index_knowledge(store, config)
+        docs = await store.document_count()
+        print(f"state directory {config.store.state_dir} ready; knowledge: {docs} documents "
+              f"({changed} indexed now)")
+        return 0
+
+    return _with_store(config, go)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from omnichannel.agent.knowledge import find_documents, load_document
+
+    config = _load(args.config)
+
+    async def go(store):  # type: ignore[no-untyped-def]
+        failures = 0
+        for target in args.paths:
+            try:
+                files = find_documents(Path(target))
+            except ValueError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                failures += 1
+                continue
+            total = len(files)
+            indexed = sections = 0
+            for i, path in enumerate(files, 1):
+                try:
+                    doc = load_document(path.resolve())
+                except (ValueError, OSError) as exc:
+                    print(f"\nskipped {exc}", file=sys.stderr)
+                    failures += 1
+                    continue
+                if await store.index_document(doc):
+                    indexed += 1
+                sections += len(doc.sections)
+                _progress(i, total, path.name)
+            print(f"\n{target}: {total} files, {indexed} new or changed, {sections} sections")
+        return 1 if failures else 0
+
+    return _with_store(config, go)
+
+
+def _progress(done: int, total: int, label: str) -> None:
+    width = 30
+    filled = int(width * done / max(total, 1))
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {label[:40]:<40}")
+    sys.stderr.flush()
+
+
+def cmd_conversations(args: argparse.Namespace) -> int:
+    config = _load(args.config)
+
+    async def go(store):  # type: ignore[no-untyped-def]
+        owner = None if args.all else "staff"
+        status = None if args.all else "open"
+        rows = await store.list_conversations(owner=owner, status=status, limit=args.limit)
+        if args.json:
+            print(json.dumps([r.__dict__ for r in rows], indent=2))
+            return 0
+        if not rows:
+            print("no conversations waiting for staff" if not args.all else "no conversations")
+            return 0
+        for r in rows:
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.updated_at))
+            flag = f"  ⚠ {r.uncertain} uncertain deliveries" if r.uncertain else ""
+            last = (r.last_text or "").replace("\n", " ")[:70]
+            print(f"#{r.id:<5} {r.channel:<9} {r.owner:<5} {r.status:<8} {when} "
+                  f"{r.handoff_reason or '-':<16} {last}{flag}")
+        return 0
+
+    return _with_store(config, go)
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    config = _load(args.config)
+
+    async def go(store):  # type: ignore[no-untyped-def]
+        conv = await store.conversation(args.id)
+        if conv is None:
+            print(f"no conversation #{args.id}", file=sys.stderr)
+            return 1
+        print(f"#{conv.id} {conv.channel} owner={conv.owner} status={conv.status} "
+              f"intent={conv.intent}")
+        for m in await store.transcript(args.id):
+            print(f"[{m.role:<8}] {m.text}")
+        return 0
+
+    return _with_store(config, go)
+
+
+def cmd_reply(args: argparse.Namespace) -> int:
+    from omnichannel.console.inbox import staff_reply
+
+    config = _load(args.config)
+    return _with_store(config, lambda store: staff_reply(store, args.id, " ".join(args.text),
+                                                          take_over=not args.once))
+
+
+def cmd_giveback(args: argparse.Namespace) -> int:
+    from omnichannel.console.inbox import give_back
+
+    config = _load(args.config)
+    return _with_store(config, lambda store: give_back(store, config, args.id))
+
+
+def cmd_resolve(args: argparse.Namespace) -> int:
+    from omnichannel.console.inbox import resolve
+
+    config = _load(args.config)
+    return _with_store(config, lambda store: resolve(store, args.id))
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from omnichannel.console.terminal import chat
+
+    config = _load(args.config)
+    logs.setup("WARNING", "text")
+    return asyncio.run(chat(config, engine=args.engine))
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from omnichannel.console.doctor import doctor
+
+    return asyncio.run(doctor(Path(args.config)))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="omnichannel", description=__doc__)
+    p.add_argument("--config", default="config.toml", help="config file (default ./config.toml)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def add(name: str, fn: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help)
+        sp.add_argument("--config", default=argparse.SUPPRESS, help="config file")
+        sp.set_defaults(fn=fn)
+        return sp
+
+    add("run", cmd_run, "run the gateway daemon")
+    chat = add("chat", cmd_chat, "talk to the agent from this terminal")
+    chat.add_argument("--engine", choices=["builtin", "echo"], default=None)
+    add("init", cmd_init, "create the state directory and index the help center")
+    cfg = sub.add_parser("config", help="configuration tools")
+    cfg_sub = cfg.add_subparsers(dest="config_command", required=True)
+    val = cfg_sub.add_parser("validate", help="check a config file and exit")
+    val.add_argument("path", nargs="?", default=None)
+    val.add_argument("--config", default=argparse.SUPPRESS)
+    val.set_defaults(fn=cmd_validate)
+    add("doctor", cmd_doctor, "check the installation, config, store and channels")
+    ing = add("ingest", cmd_ingest, "index Markdown, HTML and text files into the knowledge base")
+    ing.add_argument("paths", nargs="+")
+    conv = add("conversations", cmd_conversations, "list conversations waiting for staff")
+    conv.add_argument("--all", action="store_true", help="every conversation")
+    conv.add_argument("--limit", type=int, default=50)
+    conv.add_argument("--json", action="store_true")
+    show = add("show", cmd_show, "print a conversation's transcript")
+    show.add_argument("id", type=int)
+    rep = add("reply", cmd_reply, "reply to a shopper as staff (takes the conversation over)")
+    rep.add_argument("id", type=int)
+    rep.add_argument("text", nargs="+")
+    rep.add_argument("--once", action="store_true", help="send without taking over")
+    gb = add("giveback", cmd_giveback, "give a conversation back to the agent")
+    gb.add_argument("id", type=int)
+    res = add("resolve", cmd_resolve, "mark a conversation resolved")
+    res.add_argument("id", type=int)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.fn(args))
+    except ConfigError as exc:
+        print(exc.render(), file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,199 @@
+"""config.toml -> typed models. Unknown keys are errors; secrets come from the environment.
+
+A string value may reference `${NAME}`: it is read from the environment, or else from the
+file `$CREDENTIALS_DIRECTORY/NAME` (systemd `LoadCredential=`). A missing reference is an
+error naming the key path. Channel tables are validated by each enabled adapter's own model
+(see `registry.py`), so this module knows no channel.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class ConfigError(Exception):
+    """A config that cannot run. `problems` holds one "key.path: what is wrong" per line."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: " + "; ".join(problems))
+
+    def render(self) -> str:
+        lines = [f"invalid configuration in {self.source}:"]
+        lines += [f"  {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ServerConfig(Section):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+    public_url: str = ""
+
+
+class StoreConfig(Section):
+    state_dir: Path = Path("./state")
+    synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
+
+
+class LoggingConfig(Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["json", "text"] = "json"
+
+
+class BrandConfig(Section):
+    shop_name: str = "Juniper & Pine"
+    assistant_name: str = "Juno"
+    colour: str = "#2f6f4f"
+    avatar_url: str = ""
+    greeting: str = "Hi! I'm Juno. Ask me about shipping, returns, sizing or your order."
+    sign_off: str = ""
+    person_label: str = "Talk to a person"
+
+    @field_validator("colour")
+    @classmethod
+    def _hex(cls, v: str) -> str:
+        if not re.fullmatch(r"#[0-9a-fA-F]{6}", v):
+            raise ValueError("expected a colour like #2f6f4f")
+        return v
+
+
+class AgentConfig(Section):
+    engine: Literal["builtin", "echo"] = "builtin"
+    debounce_seconds: float = Field(1.5, ge=0, le=30)
+    history_limit: int = Field(30, ge=1, le=500)
+    max_failures: int = Field(2, ge=1, le=10)
+
+
+class KnowledgeConfig(Section):
+    builtin_helpcenter: bool = True
+    paths: list[Path] = []
+
+
+class HandoffConfig(Section):
+    notice: str = (
+        "I've passed this conversation to our team. A person will reply right here, "
+        "usually within one business day (Mon-Fri 9:00-17:00 Eastern). You don't need to "
+        "stay online: the conversation and everything you've told us is kept."
+    )
+    back_to_agent_notice: str = "You're back with {assistant_name}, our assistant."
+
+
+class OutboxConfig(Section):
+    max_attempts: int = Field(8, ge=1, le=100)
+    backoff_base: float = Field(1.0, gt=0)
+    backoff_max: float = Field(300.0, gt=0)
+    stale_after_seconds: float = Field(900.0, gt=0)
+    poll_seconds: float = Field(1.0, gt=0)
+
+
+class Config(Section):
+    server: ServerConfig = ServerConfig()
+    store: StoreConfig = StoreConfig()
+    logging: LoggingConfig = LoggingConfig()
+    brand: BrandConfig = BrandConfig()
+    agent: AgentConfig = AgentConfig()
+    knowledge: KnowledgeConfig = KnowledgeConfig()
+    handoff: HandoffConfig = HandoffConfig()
+    outbox: OutboxConfig = OutboxConfig()
+    # Each table is validated by its adapter's `config_model` (registry.validate_channels).
+    channels: dict[str, dict[str, Any]] = {}
+    source: str = Field("<defaults>", exclude=True)
+
+    def enabled_channels(self) -> list[str]:
+        return [name for name, table in self.channels.items() if table.get("enabled", False)]
+
+
+def resolve_secrets(value: Any, path: str, problems: list[str], env: dict[str, str]) -> Any:
+    if isinstance(value, dict):
+        return {k: resolve_secrets(v, f"{path}.{k}" if path else k, problems, env)
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve_secrets(v, f"{path}[{i}]", problems, env) for i, v in enumerate(value)]
+    if not isinstance(value, str) or "${" not in value:
+        return value
+
+    def sub(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name in env:
+            return env[name]
+        creds = env.get("CREDENTIALS_DIRECTORY")
+        if creds and (Path(creds) / name).is_file():
+            return (Path(creds) / name).read_text().strip()
+        problems.append(
+            f"{path}: secret ${{{name}}} is not set (expected environment variable {name}"
+            + (f" or file {creds}/{name}" if creds else " or a systemd credential")
+            + ")"
+        )
+        return ""
+
+    return _REF.sub(sub, value)
+
+
+def _loc(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def validation_problems(exc: ValidationError, prefix: str = "") -> list[str]:
+    problems = []
+    for err in exc.errors():
+        path = _loc(tuple(err["loc"]))
+        if prefix:
+            path = f"{prefix}.{path}" if path else prefix
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        elif "input" in err and err["type"] != "missing":
+            msg = f"{msg} (got {err['input']!r})"
+        problems.append(f"{path or '(top level)'}: {msg}")
+    return problems
+
+
+def parse(text: str, source: str, env: dict[str, str] | None = None) -> Config:
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(source, [f"not valid TOML: {exc}"]) from exc
+    problems: list[str] = []
+    raw = resolve_secrets(raw, "", problems, dict(os.environ if env is None else env))
+    try:
+        config = Config.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(source, problems + validation_problems(exc)) from exc
+    if problems:
+        raise ConfigError(source, problems)
+    config.source = source
+    return config
+
+
+def load(path: Path, env: dict[str, str] | None = None) -> Config:
+    """Read and validate a config file; a relative state_dir is taken from the file's folder."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(str(path), [f"cannot read: {exc.strerror}"]) from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(str(path), [f"not valid UTF-8 at byte {exc.start}"]) from exc
+    config = parse(text, str(path), env)
+    base = path.resolve().parent
+    if not config.store.state_dir.is_absolute():
+        config.store.state_dir = base / config.store.state_dir
+    config.knowledge.paths = [p if p.is_absolute() else base / p for p in config.knowledge.paths]
+    return config

@@ -1,0 +1,65 @@
+"""Staff actions on conversations, shared by the CLI (and later the Slack console).
+
+They write to the store only; the running gateway's outbox picks the rows up within
+`[outbox] poll_seconds`, so they work whether or not the daemon is running right now.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from omnichannel.config import Config
+from omnichannel.conversation import Owner, Role, Status
+from omnichannel.registry import AdapterUnavailable, load_class
+from omnichannel.router import chunks_for
+from omnichannel.store import Store
+
+
+def _chunks(channel: str, text: str):  # type: ignore[no-untyped-def]
+    try:
+        cls = load_class(channel)
+    except AdapterUnavailable:
+        cls = None
+    return chunks_for(cls, text)
+
+
+async def staff_reply(store: Store, conversation_id: int, text: str, take_over: bool) -> int:
+    conv = await store.conversation(conversation_id)
+    if conv is None:
+        print(f"no conversation #{conversation_id}", file=sys.stderr)
+        return 1
+    text = text.strip()
+    if not text:
+        print("the reply is empty", file=sys.stderr)
+        return 1
+    ids = await store.queue_message(conversation_id, Role.STAFF, text,
+                                    _chunks(conv.channel, text),
+                                    Owner.STAFF if take_over else None)
+    state = "staff own the conversation now" if take_over else "the agent still owns it"
+    print(f"queued reply to #{conversation_id} ({len(ids)} part(s)); {state}")
+    return 0
+
+
+async def give_back(store: Store, config: Config, conversation_id: int) -> int:
+    conv = await store.conversation(conversation_id)
+    if conv is None:
+        print(f"no conversation #{conversation_id}", file=sys.stderr)
+        return 1
+    if conv.owner is Owner.AGENT:
+        print(f"#{conversation_id} is already with the agent")
+        return 0
+    text = config.handoff.back_to_agent_notice.format(assistant_name=config.brand.assistant_name)
+    await store.queue_message(conversation_id, Role.SYSTEM, text, _chunks(conv.channel, text),
+                              Owner.AGENT)
+    print(f"#{conversation_id} is back with the agent")
+    return 0
+
+
+async def resolve(store: Store, conversation_id: int) -> int:
+    conv = await store.conversation(conversation_id)
+    if conv is None:
+        print(f"no conversation #{conversation_id}", file=sys.stderr)
+        return 1
+    await store.set_status(conversation_id, Status.RESOLVED)
+    print(f"#{conversation_id} resolved")
+    return 0

@@ -1,0 +1,87 @@
+"""The conversation model shared by the router, the store and the agent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    CUSTOMER = "customer"
+    AGENT = "agent"
+    STAFF = "staff"
+    SYSTEM = "system"
+    NOTE = "note"
+
+
+class Owner(StrEnum):
+    AGENT = "agent"
+    STAFF = "staff"
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class Delivery(StrEnum):
+    """Outbox states. `uncertain`: a crash hit mid-send; staff decide, nobody resends."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    UNCERTAIN = "uncertain"
+    DROPPED = "dropped"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    id: int
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    email_verified: bool = False
+    phone_verified: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    id: int
+    channel: str
+    account: str
+    external_id: str
+    contact_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    id: int
+    channel: str
+    account: str
+    chat_id: str
+    identity_id: int
+    contact_id: int
+    status: Status = Status.OPEN
+    owner: Owner = Owner.AGENT
+    mode: str = "autonomous"
+    intent: str | None = None
+    failures: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    id: int
+    conversation_id: int
+    role: Role
+    text: str
+    buttons: tuple[Button, ...] = ()
+    button_value: str | None = None
+    created_at: float = 0.0

@@ -1,0 +1,179 @@
+"""Delivery: outbox rows to adapters, one ordered queue per conversation.
+
+Rows leave in id order per conversation (invariant 3). Each send is claimed first (the row
+becomes `sending` and the owner is re-checked, invariant 5), then finished as `sent`,
+re-queued with backoff (honouring Retry-After), or `failed`. An unexpected exception from an
+adapter leaves the outcome unknown: the row becomes `uncertain` rather than being resent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections import deque
+from collections.abc import Callable
+
+from omnichannel import faults
+from omnichannel.channel import (
+    Adapter,
+    DeliveryReceipt,
+    Outbound,
+    PermanentDeliveryError,
+    RetryableDeliveryError,
+)
+from omnichannel.config import OutboxConfig
+from omnichannel.conversation import Delivery
+from omnichannel.logs import conversation_var
+from omnichannel.store import OutboxRow, Store
+
+log = logging.getLogger(__name__)
+
+
+class Outbox:
+    def __init__(
+        self,
+        store: Store,
+        adapters: Callable[[str], Adapter | None],
+        config: OutboxConfig,
+    ) -> None:
+        self.store = store
+        self._adapter = adapters
+        self.config = config
+        self._queues: dict[int, deque[int]] = {}
+        self._known: set[int] = set()
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._last_send: dict[int, float] = {}
+        self._poller: asyncio.Task[None] | None = None
+        self.sent = 0
+
+    def kick(self, conversation_id: int, outbox_ids: list[int]) -> None:
+        """Queue rows for delivery (ids must be increasing per conversation)."""
+        q = self._queues.setdefault(conversation_id, deque())
+        for oid in outbox_ids:
+            if oid not in self._known:
+                self._known.add(oid)
+                q.append(oid)
+        task = self._tasks.get(conversation_id)
+        if q and (task is None or task.done()):
+            self._tasks[conversation_id] = asyncio.create_task(
+                self._deliver(conversation_id), name=f"outbox:{conversation_id}"
+            )
+
+    async def start(self) -> None:
+        self._poller = asyncio.create_task(self._poll(), name="outbox:poll")
+
+    async def stop(self, grace: float = 5.0) -> None:
+        if self._poller:
+            self._poller.cancel()
+        tasks = [t for t in self._tasks.values() if not t.done()]
+        if tasks:
+            await asyncio.wait(tasks, timeout=grace)
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, *( [self._poller] if self._poller else []),
+                             return_exceptions=True)
+
+    async def _poll(self) -> None:
+        """Pick up rows written by other processes (CLI replies) and retries that fell due."""
+        while True:
+            await asyncio.sleep(self.config.poll_seconds)
+            try:
+                rows = await self.store.queued()
+            except Exception:
+                log.exception("outbox poll failed")
+                continue
+            by_conv: dict[int, list[int]] = {}
+            now = time.time()
+            for oid, conv_id, due in rows:
+                if oid not in self._known and due <= now:
+                    by_conv.setdefault(conv_id, []).append(oid)
+            for conv_id, ids in by_conv.items():
+                self.kick(conv_id, ids)
+
+    async def _deliver(self, conversation_id: int) -> None:
+        q = self._queues[conversation_id]
+        conversation_var.set(conversation_id)
+        while q:
+            oid = q[0]
+            try:
+                done = await self._attempt(oid)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox delivery crashed", extra={"outbox_id": oid})
+                done = True
+            if done:
+                q.popleft()
+                self._known.discard(oid)
+        self._queues.pop(conversation_id, None)
+        self._tasks.pop(conversation_id, None)
+
+    async def _attempt(self, oid: int) -> bool:
+        """Try one row until it is settled. True when it left the queue."""
+        while True:
+            row = await self.store.claim(oid)
+            if row is None:
+                return True
+            faults.point("outbox_sending")
+            adapter = self._adapter(row.channel)
+            if adapter is None:
+                await self._retry(row, f"channel {row.channel} is not running", None)
+                continue
+            await self._pace(row, adapter)
+            try:
+                receipt: DeliveryReceipt = await adapter.send(_outbound(row))
+            except RetryableDeliveryError as exc:
+                if row.attempts >= self.config.max_attempts:
+                    await self.store.finish(oid, Delivery.FAILED, error=str(exc))
+                    return True
+                await self._retry(row, str(exc), exc.retry_after)
+                continue
+            except PermanentDeliveryError as exc:
+                log.warning("delivery refused", extra={"outbox_id": oid, "error": str(exc)})
+                await self.store.finish(oid, Delivery.FAILED, error=str(exc))
+                return True
+            except Exception as exc:
+                log.exception("adapter send raised", extra={"outbox_id": oid})
+                await self.store.finish(oid, Delivery.UNCERTAIN,
+                                        error=f"{type(exc).__name__}: {exc}")
+                return True
+            self._last_send[row.conversation_id] = time.monotonic()
+            await self.store.finish(oid, Delivery.SENT,
+                                    platform_message_id=receipt.platform_message_id)
+            self.sent += 1
+            return True
+
+    async def _retry(self, row: OutboxRow, error: str, retry_after: float | None) -> None:
+        delay = retry_after if retry_after is not None else min(
+            self.config.backoff_max,
+            self.config.backoff_base * 2 ** (row.attempts - 1) * random.uniform(0.8, 1.2),
+        )
+        log.info("delivery retry", extra={"outbox_id": row.id, "error": error, "delay": delay})
+        await self.store.finish(row.id, Delivery.QUEUED, error=error,
+                                next_attempt_at=time.time() + delay)
+        await asyncio.sleep(delay)
+
+    async def _pace(self, row: OutboxRow, adapter: Adapter) -> None:
+        gap = adapter.capabilities.min_send_interval
+        if gap <= 0:
+            return
+        last = self._last_send.get(row.conversation_id)
+        if last is not None:
+            wait = last + gap - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+
+
+def _outbound(row: OutboxRow) -> Outbound:
+    return Outbound(
+        outbox_id=row.id,
+        conversation_id=row.conversation_id,
+        chat_id=row.chat_id,
+        role=row.role,
+        text=row.text,
+        buttons=row.buttons,
+        message_id=row.message_id,
+        owner=row.owner,
+    )

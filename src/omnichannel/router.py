@@ -1,0 +1,230 @@
+"""Journal -> lanes -> agent -> outbox. The one module that knows channels and the agent.
+
+`publish` journals an event and returns (invariant 1); the agent runs later, from the
+journal, in the conversation's lane (invariants 2 and 3). A lane is a task per conversation
+that exists only while it has work: it waits out the debounce (restarted by each new
+message), runs one turn over everything pending, files the reply and the journal's
+"handled" mark in one transaction, and hands the rows to the outbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+
+from omnichannel.agent import Deps, Engine, HandoffReason, Turn
+from omnichannel.agent.intents import redact_cards
+from omnichannel.channel import (
+    Adapter,
+    ChatHistory,
+    HistoryItem,
+    Inbound,
+    Published,
+)
+from omnichannel.chunking import chunk_text
+from omnichannel.config import Config
+from omnichannel.conversation import Button, Owner, Role
+from omnichannel import faults
+from omnichannel.logs import conversation_var
+from omnichannel.outbox import Outbox
+from omnichannel.store import OutMessage, Store, TurnWrite
+
+log = logging.getLogger(__name__)
+
+HOLDING_REPLY = (
+    "Sorry, I'm having trouble answering right now. I've passed your message to our team "
+    "so a person can pick it up."
+)
+# A stream of messages cannot postpone its answer forever.
+MAX_DEBOUNCE_WAIT = 10.0
+
+
+class Lane:
+    """One conversation's FIFO worker."""
+
+    def __init__(self, router: Router, conversation_id: int) -> None:
+        self.router = router
+        self.conversation_id = conversation_id
+        self.deadline = 0.0
+        self.first_pending = 0.0
+        self.wake = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+
+    def push(self, debounce: float) -> None:
+        now = time.monotonic()
+        if not self.wake.is_set():
+            self.first_pending = now
+        self.deadline = min(now + debounce, self.first_pending + MAX_DEBOUNCE_WAIT)
+        self.wake.set()
+
+    async def run(self) -> None:
+        conversation_var.set(self.conversation_id)
+        while self.wake.is_set():
+            while (delay := self.deadline - time.monotonic()) > 0:
+                await asyncio.sleep(delay)
+            self.wake.clear()
+            try:
+                await self.router.run_turn(self.conversation_id)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("turn failed")
+        self.router.lanes.pop(self.conversation_id, None)
+
+
+class Router:
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        engine: Engine,
+        deps: Deps,
+        adapters: Callable[[str], Adapter | None],
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.engine = engine
+        self.deps = deps
+        self._adapter = adapters
+        self.outbox = Outbox(store, adapters, config.outbox)
+        self.lanes: dict[int, Lane] = {}
+        self.turns = 0
+
+    # inbound side
+    async def publish(self, inbound: Inbound) -> Published:
+        clean = redact_cards(inbound.text)
+        if clean != inbound.text:
+            inbound = _replace_text(inbound, clean)
+        published = await self.store.journal(inbound)
+        faults.point("after_journal")
+        if not published.duplicate:
+            self.schedule(published.conversation_id, self.config.agent.debounce_seconds)
+        return published
+
+    def schedule(self, conversation_id: int, debounce: float) -> None:
+        lane = self.lanes.get(conversation_id)
+        if lane is None:
+            lane = self.lanes[conversation_id] = Lane(self, conversation_id)
+        lane.push(debounce)
+        if lane.task is None or lane.task.done():
+            lane.task = asyncio.create_task(lane.run(), name=f"lane:{conversation_id}")
+
+    async def history(self, channel: str, account: str, chat_id: str, limit: int) -> ChatHistory:
+        owner, messages = await self.store.chat_history(channel, account, chat_id, limit)
+        return ChatHistory(
+            messages=tuple(HistoryItem(m.id, m.role, m.text, m.buttons) for m in messages),
+            owner=owner,
+        )
+
+    # lifecycle
+    async def start(self, *, resume: bool = True) -> None:
+        """Apply the restart rules, then resume work the last process left.
+
+        `resume=False` (the terminal chat beside a running daemon) touches no one else's rows.
+        """
+        if not resume:
+            return
+        rec = await self.store.recover(self.config.outbox.stale_after_seconds)
+        if rec.uncertain or rec.dropped or rec.requeued:
+            log.warning("outbox recovered", extra={"uncertain": len(rec.uncertain),
+                        "dropped": len(rec.dropped), "requeued": len(rec.requeued)})
+        for conv_id in await self.store.pending_conversations():
+            self.schedule(conv_id, 0)
+        await self.outbox.start()
+        for oid, conv_id, _due in await self.store.queued():
+            self.outbox.kick(conv_id, [oid])
+
+    async def stop(self) -> None:
+        await self.drain_lanes(timeout=5.0)
+        lanes = [lane.task for lane in self.lanes.values() if lane.task]
+        for task in lanes:
+            task.cancel()
+        await asyncio.gather(*lanes, return_exceptions=True)
+        await self.outbox.stop()
+
+    async def drain_lanes(self, timeout: float) -> None:
+        """Let turns in progress finish (a graceful stop answers what it has journaled)."""
+        tasks = [lane.task for lane in self.lanes.values() if lane.task and not lane.task.done()]
+        if tasks:
+            await asyncio.wait(tasks, timeout=timeout)
+
+    # the turn
+    async def run_turn(self, conversation_id: int) -> None:
+        pending = await self.store.pending_turn(conversation_id, self.config.agent.history_limit)
+        if not pending.journal_ids:
+            return
+        conv = pending.conversation
+        adapter = self._adapter(conv.channel)
+        if conv.owner is Owner.STAFF:
+            # Invariant 5: staff own it, the agent stays quiet; the console sees the message.
+            await self.store.commit_turn(TurnWrite(conv.id, pending.journal_ids, []))
+            return
+        if adapter is not None and adapter.capabilities.typing:
+            try:
+                await adapter.typing(conv.chat_id)
+            except Exception:
+                log.debug("typing indicator failed", exc_info=True)
+        turn = await self._respond(conv, pending.history)
+        self.turns += 1
+        limit = adapter.capabilities.max_text_length if adapter else 4096
+        max_buttons = adapter.capabilities.max_buttons if adapter else 0
+        messages: list[OutMessage] = []
+        if turn.text:
+            messages.append(_out(Role.AGENT, turn.text, turn.buttons, limit, max_buttons))
+        if turn.handoff is not None:
+            messages.append(_out(Role.SYSTEM, self.config.handoff.notice, (), limit, 0))
+        failures = (conv.failures + 1) if turn.failed else 0
+        outbox_ids = await self.store.commit_turn(
+            TurnWrite(
+                conversation_id=conv.id,
+                journal_ids=pending.journal_ids,
+                messages=messages,
+                intent=turn.intent,
+                failures=failures,
+                handoff_reason=turn.handoff.reason.value if turn.handoff else None,
+                handoff_summary=turn.handoff.summary if turn.handoff else None,
+            )
+        )
+        if turn.handoff is not None:
+            log.info("handed off", extra={"reason": turn.handoff.reason.value})
+        self.outbox.kick(conv.id, outbox_ids)
+
+    async def _respond(self, conv, history) -> Turn:  # type: ignore[no-untyped-def]
+        """Invariant 7: an engine failure becomes a holding reply and a handoff, never silence."""
+        try:
+            return await self.engine.respond(conv, history, self.deps)
+        except Exception:
+            log.exception("engine failed", extra={"engine": self.engine.name})
+            from omnichannel.agent import Handoff
+
+            return Turn(
+                text=HOLDING_REPLY,
+                handoff=Handoff(HandoffReason.ENGINE_FAILURE, "the agent engine raised an error"),
+                intent="engine_failure",
+            )
+
+
+def _out(
+    role: Role, text: str, buttons: tuple[Button, ...], limit: int, max_buttons: int
+) -> OutMessage:
+    """A message and its chunks; buttons ride on the last chunk, text-listed if unsupported."""
+    shown = buttons[:max_buttons] if max_buttons else ()
+    if buttons and not shown:
+        text = text + "\n\n" + "\n".join(f"- {b.label}" for b in buttons)
+    pieces = chunk_text(text, limit) or [text]
+    chunks = [(p, ()) for p in pieces[:-1]] + [(pieces[-1], shown)]
+    return OutMessage(role=role, text=text, buttons=shown, chunks=chunks)
+
+
+def _replace_text(inbound: Inbound, text: str) -> Inbound:
+    from dataclasses import replace
+
+    return replace(inbound, text=text)
+
+
+def chunks_for(adapter: Adapter | None, text: str) -> list[tuple[str, tuple[Button, ...]]]:
+    """Chunk a staff or system text for a channel (used by the console and the CLI)."""
+    return _out(Role.STAFF, text, (), adapter.capabilities.max_text_length if adapter else 4096,
+                0).chunks

@@ -1,0 +1,135 @@
+"""The store: the only package that speaks SQL. `Store` is its async face."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from omnichannel.agent.knowledge import Document, Passage
+from omnichannel.channel import Inbound, Published
+from omnichannel.conversation import (
+    Button,
+    Conversation,
+    Delivery,
+    Message,
+    Owner,
+    Role,
+    Status,
+)
+from omnichannel.store import conversations as conv_sql
+from omnichannel.store import knowledge as knowledge_sql
+from omnichannel.store import outbox as outbox_sql
+from omnichannel.store import turns as turns_sql
+from omnichannel.store.conversations import ConversationSummary, PendingTurn
+from omnichannel.store.db import Database
+from omnichannel.store.outbox import OutboxRow, Recovery
+from omnichannel.store.schema import migrate
+from omnichannel.store.turns import OutMessage, TurnWrite
+
+__all__ = [
+    "ConversationSummary",
+    "OutMessage",
+    "OutboxRow",
+    "PendingTurn",
+    "Recovery",
+    "Store",
+    "TurnWrite",
+]
+
+DB_NAME = "omnichannel.db"
+
+
+class Store:
+    """Conversation storage on SQLite. Async methods for the daemon, `*_sync` for the CLI."""
+
+    def __init__(self, state_dir: Path, *, synchronous: str = "NORMAL") -> None:
+        self.db = Database(state_dir / DB_NAME, synchronous=synchronous)
+
+    def open(self) -> None:
+        self.db.open(migrate)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # inbound
+    async def journal(self, inbound: Inbound) -> Published:
+        return await self.db.write(conv_sql.journal_inbound, inbound)
+
+    async def pending_turn(self, conversation_id: int, limit: int) -> PendingTurn:
+        return await self.db.read(conv_sql.pending_turn, conversation_id, limit)
+
+    async def pending_conversations(self) -> list[int]:
+        return await self.db.read(conv_sql.pending_conversations)
+
+    async def commit_turn(self, turn: TurnWrite) -> list[int]:
+        return await self.db.write(turns_sql.commit_turn, turn)
+
+    async def chat_history(
+        self, channel: str, account: str, chat_id: str, limit: int
+    ) -> tuple[Owner, list[Message]]:
+        return await self.db.read(conv_sql.chat_history, channel, account, chat_id, limit)
+
+    async def conversation(self, conversation_id: int) -> Conversation | None:
+        return await self.db.read(conv_sql.get_conversation, conversation_id)
+
+    # outbox
+    async def claim(self, outbox_id: int) -> OutboxRow | None:
+        return await self.db.write(outbox_sql.claim, outbox_id)
+
+    async def finish(
+        self,
+        outbox_id: int,
+        status: Delivery,
+        *,
+        platform_message_id: str | None = None,
+        error: str | None = None,
+        next_attempt_at: float | None = None,
+    ) -> None:
+        await self.db.write(
+            outbox_sql.finish_row, outbox_id, status, platform_message_id, error, next_attempt_at
+        )
+
+    async def queued(self) -> list[tuple[int, int, float]]:
+        return await self.db.read(outbox_sql.queued)
+
+    async def recover(self, stale_after: float) -> Recovery:
+        return await self.db.write(outbox_sql.recover, stale_after)
+
+    # staff
+    async def queue_message(
+        self,
+        conversation_id: int,
+        role: Role,
+        text: str,
+        chunks: list[tuple[str, tuple[Button, ...]]],
+        owner: Owner | None = None,
+    ) -> list[int]:
+        return await self.db.write(
+            turns_sql.queue_message, conversation_id, role, text, chunks, owner
+        )
+
+    async def set_owner(self, conversation_id: int, owner: Owner, reason: str | None) -> bool:
+        return await self.db.write(conv_sql.set_owner, conversation_id, owner, reason)
+
+    async def set_status(self, conversation_id: int, status: Status) -> None:
+        await self.db.write(conv_sql.set_status, conversation_id, status)
+
+    async def list_conversations(
+        self, owner: str | None = None, status: str | None = None, limit: int = 50
+    ) -> list[ConversationSummary]:
+        return await self.db.read(conv_sql.list_conversations, owner, status, limit)
+
+    async def transcript(self, conversation_id: int) -> list[Message]:
+        return await self.db.read(conv_sql.transcript, conversation_id)
+
+    # knowledge
+    async def index_document(self, doc: Document) -> bool:
+        return await self.db.write(
+            knowledge_sql.replace_document, doc.source, doc.title, doc.sha256, doc.sections
+        )
+
+    async def search(self, text: str, limit: int = 3) -> list[Passage]:
+        return await self.db.read(knowledge_sql.search, text, limit)
+
+    async def document_count(self) -> int:
+        return await self.db.read(knowledge_sql.document_count)
+

@@ -1,0 +1,70 @@
+"""SQL for the knowledge index: SQLite FTS5 ranked by BM25."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+
+from omnichannel.agent.knowledge import Passage, Section, query_terms
+
+# Title and heading words say what a section is about; weigh them above body words.
+_WEIGHTS = (6.0, 4.0, 1.0)
+
+
+def replace_document(
+    conn: sqlite3.Connection, source: str, title: str, sha256: str, sections: list[Section]
+) -> bool:
+    """Index one document, replacing an earlier version. False when it is unchanged."""
+    row = conn.execute(
+        "SELECT id, sha256 FROM knowledge_docs WHERE source = ?", (source,)
+    ).fetchone()
+    if row is not None and row["sha256"] == sha256:
+        return False
+    if row is not None:
+        conn.execute("DELETE FROM knowledge WHERE doc_id = ?", (row["id"],))
+        conn.execute(
+            "UPDATE knowledge_docs SET title = ?, sha256 = ?, ingested_at = ? WHERE id = ?",
+            (title, sha256, time.time(), row["id"]),
+        )
+        doc_id = row["id"]
+    else:
+        doc_id = conn.execute(
+            "INSERT INTO knowledge_docs (source, title, sha256, ingested_at) VALUES (?, ?, ?, ?)",
+            (source, title, sha256, time.time()),
+        ).lastrowid
+    conn.executemany(
+        "INSERT INTO knowledge (title, heading, body, doc_id, source) VALUES (?, ?, ?, ?, ?)",
+        [(title, s.heading, s.body, doc_id, source) for s in sections],
+    )
+    return True
+
+
+def document_count(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT COUNT(*) FROM knowledge_docs").fetchone()[0])
+
+
+def fts_query(text: str) -> str | None:
+    """User text as a safe FTS5 query: each term quoted, joined by OR."""
+    terms = query_terms(text)
+    if not terms:
+        return None
+    return " OR ".join('"' + re.sub('"', '""', t) + '"' for t in terms)
+
+
+def search(conn: sqlite3.Connection, text: str, limit: int = 3) -> list[Passage]:
+    query = fts_query(text)
+    if query is None:
+        return []
+    rows = conn.execute(
+        "SELECT title, heading, body, source, bm25(knowledge, ?, ?, ?) AS rank "
+        "FROM knowledge WHERE knowledge MATCH ? ORDER BY rank LIMIT ?",
+        (*_WEIGHTS, query, limit),
+    ).fetchall()
+    return [
+        Passage(
+            title=r["title"], heading=r["heading"], body=r["body"], source=r["source"],
+            score=-float(r["rank"]),
+        )
+        for r in rows
+    ]

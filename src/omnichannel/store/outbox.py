@@ -1,0 +1,185 @@
+"""SQL for the outbox: enqueue, claim with the owner re-check, finish, restart rules."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass
+
+from omnichannel.conversation import Button, Delivery, Owner, Role
+from omnichannel.store.conversations import add_event, add_message, buttons_from, buttons_json
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    id: int
+    conversation_id: int
+    message_id: int | None
+    channel: str
+    account: str
+    chat_id: str
+    role: Role
+    text: str
+    buttons: tuple[Button, ...]
+    attempts: int
+    owner: Owner
+
+
+def enqueue(
+    conn: sqlite3.Connection,
+    conversation_id: int,
+    message_id: int | None,
+    chunks: list[tuple[str, tuple[Button, ...]]],
+    role: Role,
+) -> list[int]:
+    conv = conn.execute(
+        "SELECT channel, account, chat_id FROM conversations WHERE id = ?", (conversation_id,)
+    ).fetchone()
+    now = time.time()
+    ids = []
+    for text, buttons in chunks:
+        cur = conn.execute(
+            "INSERT INTO outbox (conversation_id, message_id, channel, account, chat_id, role, "
+            "text, buttons, status, attempts, next_attempt_at, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?)",
+            (conversation_id, message_id, conv["channel"], conv["account"], conv["chat_id"],
+             role.value, text, buttons_json(buttons), now, now, now),
+        )
+        assert cur.lastrowid is not None
+        ids.append(cur.lastrowid)
+    return ids
+
+
+def claim(conn: sqlite3.Connection, outbox_id: int) -> OutboxRow | None:
+    """Move a due `queued` row to `sending`, re-checking the owner (invariant 5).
+
+    An agent-written row for a conversation staff now own is cancelled instead: the agent
+    never talks over a person. Returns None when there is nothing to send.
+    """
+    row = conn.execute(
+        "SELECT o.*, c.owner AS owner FROM outbox o JOIN conversations c "
+        "ON c.id = o.conversation_id WHERE o.id = ? AND o.status = 'queued'",
+        (outbox_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    now = time.time()
+    if row["role"] == Role.AGENT.value and row["owner"] != Owner.AGENT.value:
+        conn.execute(
+            "UPDATE outbox SET status = 'cancelled', error = 'owner is staff', updated_at = ? "
+            "WHERE id = ?",
+            (now, outbox_id),
+        )
+        _set_delivery(conn, row["message_id"], Delivery.CANCELLED)
+        add_event(conn, row["conversation_id"], "outbox_cancelled",
+                  {"outbox_id": outbox_id, "reason": "owner is staff"})
+        return None
+    conn.execute(
+        "UPDATE outbox SET status = 'sending', attempts = attempts + 1, updated_at = ? "
+        "WHERE id = ?",
+        (now, outbox_id),
+    )
+    return OutboxRow(
+        id=row["id"], conversation_id=row["conversation_id"], message_id=row["message_id"],
+        channel=row["channel"], account=row["account"], chat_id=row["chat_id"],
+        role=Role(row["role"]), text=row["text"], buttons=buttons_from(row["buttons"]),
+        attempts=row["attempts"] + 1, owner=Owner(row["owner"]),
+    )
+
+
+def finish(
+    conn: sqlite3.Connection,
+    outbox_id: int,
+    status: Delivery,
+    *,
+    platform_message_id: str | None = None,
+    error: str | None = None,
+    next_attempt_at: float | None = None,
+) -> None:
+    conn.execute(
+        "UPDATE outbox SET status = ?, platform_message_id = COALESCE(?, platform_message_id), "
+        "error = ?, next_attempt_at = COALESCE(?, next_attempt_at), updated_at = ? WHERE id = ?",
+        (status.value, platform_message_id, error, next_attempt_at, time.time(), outbox_id),
+    )
+    if status is not Delivery.QUEUED:
+        row = conn.execute(
+            "SELECT message_id, conversation_id FROM outbox WHERE id = ?", (outbox_id,)
+        ).fetchone()
+        _set_delivery(conn, row["message_id"], status)
+        if status is Delivery.FAILED:
+            add_event(conn, row["conversation_id"], "delivery_failed",
+                      {"outbox_id": outbox_id, "error": error})
+
+
+def finish_row(
+    conn: sqlite3.Connection,
+    outbox_id: int,
+    status: Delivery,
+    platform_message_id: str | None,
+    error: str | None,
+    next_attempt_at: float | None,
+) -> None:
+    finish(conn, outbox_id, status, platform_message_id=platform_message_id, error=error,
+           next_attempt_at=next_attempt_at)
+
+
+def _set_delivery(conn: sqlite3.Connection, message_id: int | None, status: Delivery) -> None:
+    if message_id is not None:
+        conn.execute("UPDATE messages SET delivery = ? WHERE id = ?", (status.value, message_id))
+
+
+def queued(conn: sqlite3.Connection) -> list[tuple[int, int, float]]:
+    """(outbox id, conversation id, due time) of every queued row, oldest first."""
+    rows = conn.execute(
+        "SELECT id, conversation_id, next_attempt_at FROM outbox WHERE status = 'queued' "
+        "ORDER BY id"
+    ).fetchall()
+    return [(r[0], r[1], r[2] or 0.0) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class Recovery:
+    uncertain: list[int]
+    dropped: list[int]
+    requeued: list[int]
+
+
+def recover(conn: sqlite3.Connection, stale_after: float) -> Recovery:
+    """Restart rules (invariant 4), run once before any send after a start.
+
+    `sending` rows may or may not have reached the shopper: they become `uncertain`, are
+    flagged to staff and never resent. `queued` rows older than `stale_after` are dropped
+    with a note in the transcript; younger ones are sent.
+    """
+    now = time.time()
+    uncertain = [
+        (r["id"], r["conversation_id"], r["message_id"])
+        for r in conn.execute("SELECT * FROM outbox WHERE status = 'sending'").fetchall()
+    ]
+    for oid, conv_id, msg_id in uncertain:
+        conn.execute(
+            "UPDATE outbox SET status = 'uncertain', updated_at = ? WHERE id = ?", (now, oid)
+        )
+        _set_delivery(conn, msg_id, Delivery.UNCERTAIN)
+        add_event(conn, conv_id, "outbox_uncertain", {"outbox_id": oid})
+        add_message(conn, conv_id, Role.NOTE,
+                    f"Delivery of outbox #{oid} is uncertain after a restart: it may or may "
+                    "not have reached the shopper, so it was not resent. Check with the shopper.")
+    stale = [
+        (r["id"], r["conversation_id"], r["message_id"])
+        for r in conn.execute(
+            "SELECT * FROM outbox WHERE status = 'queued' AND created_at < ?",
+            (now - stale_after,),
+        ).fetchall()
+    ]
+    for oid, conv_id, msg_id in stale:
+        conn.execute(
+            "UPDATE outbox SET status = 'dropped', updated_at = ? WHERE id = ?", (now, oid)
+        )
+        _set_delivery(conn, msg_id, Delivery.DROPPED)
+        add_event(conn, conv_id, "outbox_dropped", {"outbox_id": oid})
+        add_message(conn, conv_id, Role.NOTE,
+                    f"Outbox #{oid} was too old to send after a restart and was dropped.")
+    requeued = [r[0] for r in conn.execute(
+        "SELECT id FROM outbox WHERE status = 'queued' ORDER BY id").fetchall()]
+    return Recovery([u[0] for u in uncertain], [s[0] for s in stale], requeued)

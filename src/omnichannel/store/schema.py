@@ -1,0 +1,189 @@
+"""Versioned migrations. Each runs once, in order, inside one transaction."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+
+import sqlite_utils
+
+
+def _v1(db: sqlite_utils.Database) -> None:
+    db["contacts"].create(
+        {
+            "id": int,
+            "name": str,
+            "email": str,
+            "phone": str,
+            "email_verified": int,
+            "phone_verified": int,
+            "created_at": float,
+        },
+        pk="id",
+        defaults={"email_verified": 0, "phone_verified": 0},
+    )
+    db["contacts"].create_index(["email"])
+    db["identities"].create(
+        {
+            "id": int,
+            "channel": str,
+            "account": str,
+            "external_id": str,
+            "contact_id": int,
+            "display_name": str,
+            "created_at": float,
+        },
+        pk="id",
+        foreign_keys=[("contact_id", "contacts", "id")],
+        not_null={"channel", "account", "external_id", "contact_id"},
+    )
+    db["identities"].create_index(["channel", "account", "external_id"], unique=True)
+    db["conversations"].create(
+        {
+            "id": int,
+            "channel": str,
+            "account": str,
+            "chat_id": str,
+            "identity_id": int,
+            "contact_id": int,
+            "status": str,
+            "owner": str,
+            "mode": str,
+            "intent": str,
+            "failures": int,
+            "console_ref": str,
+            "handoff_reason": str,
+            "created_at": float,
+            "updated_at": float,
+            "last_inbound_at": float,
+        },
+        pk="id",
+        foreign_keys=[("identity_id", "identities", "id"), ("contact_id", "contacts", "id")],
+        not_null={"channel", "account", "chat_id", "status", "owner"},
+        defaults={"status": "open", "owner": "agent", "mode": "autonomous", "failures": 0},
+    )
+    db["conversations"].create_index(["channel", "account", "chat_id", "status"])
+    db["conversations"].create_index(["owner", "status"])
+    db["journal"].create(
+        {
+            "id": int,
+            "channel": str,
+            "account": str,
+            "external_id": str,
+            "chat_id": str,
+            "sender_id": str,
+            "payload": str,
+            "status": str,
+            "conversation_id": int,
+            "message_id": int,
+            "received_at": float,
+            "handled_at": float,
+        },
+        pk="id",
+        not_null={"channel", "account", "external_id", "status"},
+        defaults={"status": "pending"},
+    )
+    # Invariant 1: a platform retry of the same event is a no-op.
+    db["journal"].create_index(["channel", "account", "external_id"], unique=True)
+    db["journal"].create_index(["status"])
+    db["messages"].create(
+        {
+            "id": int,
+            "conversation_id": int,
+            "direction": str,
+            "role": str,
+            "text": str,
+            "buttons": str,
+            "button_value": str,
+            "journal_id": int,
+            "delivery": str,
+            "created_at": float,
+        },
+        pk="id",
+        foreign_keys=[("conversation_id", "conversations", "id")],
+        not_null={"conversation_id", "direction", "role", "text"},
+    )
+    db["messages"].create_index(["conversation_id", "id"])
+    db["outbox"].create(
+        {
+            "id": int,
+            "conversation_id": int,
+            "message_id": int,
+            "channel": str,
+            "account": str,
+            "chat_id": str,
+            "role": str,
+            "text": str,
+            "buttons": str,
+            "status": str,
+            "attempts": int,
+            "next_attempt_at": float,
+            "platform_message_id": str,
+            "error": str,
+            "created_at": float,
+            "updated_at": float,
+        },
+        pk="id",
+        foreign_keys=[("conversation_id", "conversations", "id")],
+        not_null={"conversation_id", "channel", "chat_id", "role", "text", "status"},
+        defaults={"status": "queued", "attempts": 0},
+    )
+    db["outbox"].create_index(["status", "next_attempt_at"])
+    db["outbox"].create_index(["conversation_id", "id"])
+    db["actions"].create(
+        {
+            "id": int,
+            "conversation_id": int,
+            "tool": str,
+            "args": str,
+            "result": str,
+            "approved_by": str,
+            "created_at": float,
+        },
+        pk="id",
+    )
+    db["events"].create(
+        {"id": int, "conversation_id": int, "kind": str, "detail": str, "created_at": float},
+        pk="id",
+    )
+    db["events"].create_index(["conversation_id"])
+    db["events"].create_index(["kind"])
+    db["knowledge_docs"].create(
+        {"id": int, "source": str, "title": str, "sha256": str, "ingested_at": float},
+        pk="id",
+        not_null={"source"},
+    )
+    db["knowledge_docs"].create_index(["source"], unique=True)
+    db.execute(
+        "CREATE VIRTUAL TABLE knowledge USING fts5("
+        "title, heading, body, doc_id UNINDEXED, source UNINDEXED, "
+        "tokenize='porter unicode61 remove_diacritics 2')"
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the schema up to date; return the version now in force."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at REAL)"
+    )
+    current = conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").fetchone()[0]
+    db = sqlite_utils.Database(conn)
+    for version, step in enumerate(MIGRATIONS, start=1):
+        if version <= current:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            step(db)
+            conn.execute(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+                (version, time.time()),
+            )
+            conn.execute("COMMIT")
+        except Exception:
+            conn.execute("ROLLBACK")
+            raise
+    return len(MIGRATIONS)

@@ -1,0 +1,66 @@
+"""SQL that files one agent turn atomically (invariant 4's first half)."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import dataclass, field
+
+from omnichannel.conversation import Button, Owner, Role
+from omnichannel.store.conversations import add_event, add_message, mark_handled, set_owner
+from omnichannel.store.outbox import enqueue
+
+
+@dataclass(frozen=True, slots=True)
+class OutMessage:
+    role: Role
+    text: str
+    buttons: tuple[Button, ...] = ()
+    # The text as the channel will carry it; empty for notes that are never sent.
+    chunks: list[tuple[str, tuple[Button, ...]]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class TurnWrite:
+    conversation_id: int
+    journal_ids: tuple[int, ...]
+    messages: list[OutMessage]
+    intent: str | None = None
+    failures: int | None = None
+    handoff_reason: str | None = None
+    handoff_summary: str | None = None
+
+
+def commit_turn(conn: sqlite3.Connection, turn: TurnWrite) -> list[int]:
+    """Store replies, queue them, mark the inbound events handled: all or nothing."""
+    outbox_ids: list[int] = []
+    for msg in turn.messages:
+        msg_id = add_message(conn, turn.conversation_id, msg.role, msg.text, msg.buttons)
+        if msg.chunks:
+            outbox_ids += enqueue(conn, turn.conversation_id, msg_id, msg.chunks, msg.role)
+    mark_handled(conn, turn.journal_ids)
+    conn.execute(
+        "UPDATE conversations SET intent = COALESCE(?, intent), "
+        "failures = COALESCE(?, failures), updated_at = ? WHERE id = ?",
+        (turn.intent, turn.failures, time.time(), turn.conversation_id),
+    )
+    if turn.handoff_reason:
+        set_owner(conn, turn.conversation_id, Owner.STAFF, turn.handoff_reason)
+        add_event(conn, turn.conversation_id, "handoff",
+                  {"reason": turn.handoff_reason, "summary": turn.handoff_summary})
+    return outbox_ids
+
+
+def queue_message(
+    conn: sqlite3.Connection,
+    conversation_id: int,
+    role: Role,
+    text: str,
+    chunks: list[tuple[str, tuple[Button, ...]]],
+    owner: Owner | None,
+) -> list[int]:
+    """A message from outside a turn (staff reply, give-back notice), with an owner change."""
+    if owner is not None:
+        set_owner(conn, conversation_id, owner, f"{role.value}_message")
+    msg_id = add_message(conn, conversation_id, role, text)
+    return enqueue(conn, conversation_id, msg_id, chunks, role)
