@@ -74,6 +74,7 @@ class Conversation:
     mode: str = "autonomous"
     intent: str | None = None
     failures: int = 0
+    owner_epoch: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -185,6 +185,7 @@ class Router:
                 failures=failures,
                 handoff_reason=turn.handoff.reason.value if turn.handoff else None,
                 handoff_summary=turn.handoff.summary if turn.handoff else None,
+                owner_epoch=conv.owner_epoch,
             )
         )
         if turn.handoff is not None:

@@ -7,14 +7,15 @@ from collections.abc import Sequence
 
 from omnichannel.agent import intents
 from omnichannel.agent.engine import Deps, new_customer_messages
-from omnichannel.agent.knowledge import Passage, coverage
+from omnichannel.agent.knowledge import Passage, rerank
 from omnichannel.agent.turn import Handoff, HandoffReason, Turn
 from omnichannel.conversation import Button, Conversation, Message
 
-# A passage answers a question when BM25 ranks it well and it mentions most of the
-# question's content words; below either threshold the engine says it does not know.
-MIN_SCORE = 2.0
+# A passage answers a question when it mentions most of the question's content words and
+# ranks well overall (see knowledge.rerank); otherwise the engine says it does not know.
+MIN_CONFIDENCE = 0.4
 MIN_COVERAGE = 0.5
+CANDIDATES = 25
 
 TOPIC_BUTTONS = (
     Button("Shipping", "How much is shipping?"),
@@ -112,9 +113,16 @@ class BuiltinEngine:
 
 
 async def _best_passage(text: str, deps: Deps) -> Passage | None:
-    for passage in await deps.knowledge.search(text, limit=3):
-        if passage.score >= MIN_SCORE and coverage(text, passage) >= MIN_COVERAGE:
-            return passage
+    ranked = rerank(text, await deps.knowledge.search(text, limit=CANDIDATES))
+    if not ranked:
+        return None
+    best = ranked[0]
+    # No word of the question in the section's heading: a body that merely mentions the
+    # words (a tent in the warranty text) is not an answer.
+    if best.confidence >= MIN_CONFIDENCE and best.coverage >= MIN_COVERAGE and (
+        best.heading_overlap > 0
+    ):
+        return best.passage
     return None
 
 

@@ -81,6 +81,80 @@ def coverage(text: str, passage: Passage) -> float:
     return hits / len(terms)
 
 
+# Words too common to tell two help-center headings apart.
+_FILLER = frozenset(
+    "a an the i to of and or is it its my me you your do does can be in on for with this that "
+    "please hi hello hey there am are was were have has i'm we our us so if any".split()
+)
+
+
+def _heading_words(text: str) -> set[str]:
+    return {_stem(w) for w in re.findall(r"\w+", text.lower()) if w not in _FILLER}
+
+
+# Shoppers' words for what the help center calls something else.
+SYNONYMS = {
+    "send back": "return",
+    "sent back": "return",
+    "money back": "refund",
+    "reimburse": "refund",
+    "swap": "exchange",
+    "parcel": "package",
+    "delivery fee": "shipping cost",
+    "postage": "shipping",
+    "coupon": "promo code",
+    "discount": "promo code",
+    "broken": "defective",
+    "faulty": "defective",
+    "phone number": "phone",
+    "opening hours": "hours",
+}
+
+
+def expand(text: str, keep: bool = True) -> str:
+    """The question with shoppers' phrasings mapped onto the help center's words.
+
+    `keep` leaves the shopper's phrase beside the mapped words (for full-text search);
+    without it the phrase is replaced (for comparing with headings).
+    """
+    low = text.lower()
+    for phrase, canon in SYNONYMS.items():
+        if phrase in low:
+            low = low.replace(phrase, f"{phrase} {canon}" if keep else canon)
+    return low
+
+
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    passage: Passage
+    confidence: float
+    coverage: float
+    heading_overlap: float
+
+
+def rerank(text: str, passages: list[Passage]) -> list[Ranked]:
+    """Order BM25 candidates by how well they answer this question.
+
+    Help-center sections are titled by the question they answer, so the overlap between
+    the question and the heading counts most; BM25 (relative to the best candidate) and the
+    share of the question's words the section mentions break ties.
+    """
+    if not passages:
+        return []
+    q = _heading_words(expand(text, keep=False))
+    text = expand(text)
+    top = max(p.score for p in passages) or 1.0
+    out = []
+    for p in passages:
+        h = _heading_words(f"{p.heading} {p.title}")
+        jacc = len(q & h) / len(q | h) if q else 0.0
+        cov = coverage(text, p)
+        conf = 0.5 * jacc + 0.3 * cov + 0.2 * max(p.score, 0.0) / top
+        out.append(Ranked(p, round(conf, 4), cov, jacc))
+    out.sort(key=lambda r: r.confidence, reverse=True)
+    return out
+
+
 def _split_long(body: str) -> list[str]:
     if len(body) <= MAX_SECTION_CHARS:
         return [body]

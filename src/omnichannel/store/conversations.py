@@ -47,6 +47,7 @@ def row_conversation(row: sqlite3.Row) -> Conversation:
         mode=row["mode"] or "autonomous",
         intent=row["intent"],
         failures=row["failures"] or 0,
+        owner_epoch=row["owner_epoch"] or 0,
     )
 
 
@@ -246,7 +247,7 @@ def set_owner(
 ) -> bool:
     cur = conn.execute(
         "UPDATE conversations SET owner = ?, handoff_reason = COALESCE(?, handoff_reason), "
-        "updated_at = ? WHERE id = ? AND owner != ?",
+        "owner_epoch = owner_epoch + 1, updated_at = ? WHERE id = ? AND owner != ?",
         (owner.value, reason, time.time(), conversation_id, owner.value),
     )
     if cur.rowcount:

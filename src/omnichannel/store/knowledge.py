@@ -6,7 +6,7 @@ import re
 import sqlite3
 import time
 
-from omnichannel.agent.knowledge import Passage, Section, query_terms
+from omnichannel.agent.knowledge import Passage, Section, expand, query_terms
 
 # Title and heading words say what a section is about; weigh them above body words.
 _WEIGHTS = (6.0, 4.0, 1.0)
@@ -46,7 +46,7 @@ def document_count(conn: sqlite3.Connection) -> int:
 
 def fts_query(text: str) -> str | None:
     """User text as a safe FTS5 query: each term quoted, joined by OR."""
-    terms = query_terms(text)
+    terms = query_terms(expand(text))
     if not terms:
         return None
     return " OR ".join('"' + re.sub('"', '""', t) + '"' for t in terms)

@@ -31,19 +31,22 @@ def enqueue(
     message_id: int | None,
     chunks: list[tuple[str, tuple[Button, ...]]],
     role: Role,
+    owner_epoch: int | None = None,
 ) -> list[int]:
     conv = conn.execute(
-        "SELECT channel, account, chat_id FROM conversations WHERE id = ?", (conversation_id,)
+        "SELECT channel, account, chat_id, owner_epoch FROM conversations WHERE id = ?",
+        (conversation_id,),
     ).fetchone()
+    epoch = conv["owner_epoch"] if owner_epoch is None else owner_epoch
     now = time.time()
     ids = []
     for text, buttons in chunks:
         cur = conn.execute(
             "INSERT INTO outbox (conversation_id, message_id, channel, account, chat_id, role, "
-            "text, buttons, status, attempts, next_attempt_at, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?)",
+            "text, buttons, owner_epoch, status, attempts, next_attempt_at, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?)",
             (conversation_id, message_id, conv["channel"], conv["account"], conv["chat_id"],
-             role.value, text, buttons_json(buttons), now, now, now),
+             role.value, text, buttons_json(buttons), epoch, now, now, now),
         )
         assert cur.lastrowid is not None
         ids.append(cur.lastrowid)
@@ -53,18 +56,20 @@ def enqueue(
 def claim(conn: sqlite3.Connection, outbox_id: int) -> OutboxRow | None:
     """Move a due `queued` row to `sending`, re-checking the owner (invariant 5).
 
-    An agent-written row for a conversation staff now own is cancelled instead: the agent
-    never talks over a person. Returns None when there is nothing to send.
+    An agent-written row is cancelled instead when the owner changed after it was written
+    (staff took over meanwhile): the agent never talks over a person. The handoff turn's
+    own words are written after its owner change, so they still go out.
+    Returns None when there is nothing to send.
     """
     row = conn.execute(
-        "SELECT o.*, c.owner AS owner FROM outbox o JOIN conversations c "
+        "SELECT o.*, c.owner AS owner, c.owner_epoch AS epoch FROM outbox o JOIN conversations c "
         "ON c.id = o.conversation_id WHERE o.id = ? AND o.status = 'queued'",
         (outbox_id,),
     ).fetchone()
     if row is None:
         return None
     now = time.time()
-    if row["role"] == Role.AGENT.value and row["owner"] != Owner.AGENT.value:
+    if row["role"] == Role.AGENT.value and row["owner_epoch"] != row["epoch"]:
         conn.execute(
             "UPDATE outbox SET status = 'cancelled', error = 'owner is staff', updated_at = ? "
             "WHERE id = ?",

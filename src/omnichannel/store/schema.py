@@ -52,6 +52,8 @@ def _v1(db: sqlite_utils.Database) -> None:
             "mode": str,
             "intent": str,
             "failures": int,
+            # Bumped by every change of owner; agent rows carry the epoch they were written in.
+            "owner_epoch": int,
             "console_ref": str,
             "handoff_reason": str,
             "created_at": float,
@@ -61,7 +63,8 @@ def _v1(db: sqlite_utils.Database) -> None:
         pk="id",
         foreign_keys=[("identity_id", "identities", "id"), ("contact_id", "contacts", "id")],
         not_null={"channel", "account", "chat_id", "status", "owner"},
-        defaults={"status": "open", "owner": "agent", "mode": "autonomous", "failures": 0},
+        defaults={"status": "open", "owner": "agent", "mode": "autonomous", "failures": 0,
+                  "owner_epoch": 0},
     )
     db["conversations"].create_index(["channel", "account", "chat_id", "status"])
     db["conversations"].create_index(["owner", "status"])
@@ -116,6 +119,7 @@ def _v1(db: sqlite_utils.Database) -> None:
             "role": str,
             "text": str,
             "buttons": str,
+            "owner_epoch": int,
             "status": str,
             "attempts": int,
             "next_attempt_at": float,

@@ -27,6 +27,8 @@ class TurnWrite:
     messages: list[OutMessage]
     intent: str | None = None
     failures: int | None = None
+    # The owner epoch the turn read; a takeover since then silences its agent rows.
+    owner_epoch: int = 0
     handoff_reason: str | None = None
     handoff_summary: str | None = None
 
@@ -34,20 +36,26 @@ class TurnWrite:
 def commit_turn(conn: sqlite3.Connection, turn: TurnWrite) -> list[int]:
     """Store replies, queue them, mark the inbound events handled: all or nothing."""
     outbox_ids: list[int] = []
+    epoch = turn.owner_epoch
+    current = conn.execute(
+        "SELECT owner_epoch FROM conversations WHERE id = ?", (turn.conversation_id,)
+    ).fetchone()[0]
+    if turn.handoff_reason and current == epoch:
+        if set_owner(conn, turn.conversation_id, Owner.STAFF, turn.handoff_reason):
+            epoch += 1
+        add_event(conn, turn.conversation_id, "handoff",
+                  {"reason": turn.handoff_reason, "summary": turn.handoff_summary})
     for msg in turn.messages:
         msg_id = add_message(conn, turn.conversation_id, msg.role, msg.text, msg.buttons)
         if msg.chunks:
-            outbox_ids += enqueue(conn, turn.conversation_id, msg_id, msg.chunks, msg.role)
+            outbox_ids += enqueue(conn, turn.conversation_id, msg_id, msg.chunks, msg.role,
+                                  epoch)
     mark_handled(conn, turn.journal_ids)
     conn.execute(
         "UPDATE conversations SET intent = COALESCE(?, intent), "
         "failures = COALESCE(?, failures), updated_at = ? WHERE id = ?",
         (turn.intent, turn.failures, time.time(), turn.conversation_id),
     )
-    if turn.handoff_reason:
-        set_owner(conn, turn.conversation_id, Owner.STAFF, turn.handoff_reason)
-        add_event(conn, turn.conversation_id, "handoff",
-                  {"reason": turn.handoff_reason, "summary": turn.handoff_summary})
     return outbox_ids
 
 
