@@ -1,0 +1,5 @@
+import sys
+
+from omnichannel.cli import main
+
+sys.exit(main())

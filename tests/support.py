@@ -1,0 +1,98 @@
+"""Helpers for tests that run the real daemon as a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def write_config(folder: Path, port: int, extra: str = "", debounce: float = 0.0) -> Path:
+    """A config for one test: its own state directory and port, web chat on."""
+    path = folder / "config.toml"
+    path.write_text(
+        f"""
+[server]
+host = "127.0.0.1"
+port = {port}
+
+[store]
+state_dir = "state"
+
+[logging]
+level = "INFO"
+format = "json"
+
+[agent]
+debounce_seconds = {debounce}
+
+[channels.webchat]
+enabled = true
+{extra}
+"""
+    )
+    return path
+
+
+class Daemon:
+    """`omnichannel run` in a subprocess, with its log captured to a file."""
+
+    def __init__(self, config: Path, port: int, env: dict[str, str] | None = None) -> None:
+        self.config = config
+        self.port = port
+        self.env = {**os.environ, **(env or {})}
+        self.log = config.parent / "daemon.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> Daemon:
+        fh = self.log.open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "omnichannel", "--config", str(self.config), "run"],
+            stdout=fh, stderr=subprocess.STDOUT, env=self.env, cwd=self.config.parent,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"daemon exited with {self.proc.returncode}:\n{self.logs()}")
+            try:
+                with urllib.request.urlopen(self.url + "/readyz", timeout=1) as resp:
+                    if json.loads(resp.read())["ready"]:
+                        return self
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"daemon not ready after {timeout}s:\n{self.logs()}")
+
+    def wait_exit(self, timeout: float = 30.0) -> int:
+        assert self.proc is not None
+        return self.proc.wait(timeout)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def logs(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
