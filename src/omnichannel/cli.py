@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import asyncio
 import json
 import sys
@@ -120,7 +121,7 @@ def cmd_conversations(args: argparse.Namespace) -> int:
         status = None if args.all else "open"
         rows = await store.list_conversations(owner=owner, status=status, limit=args.limit)
         if args.json:
-            print(json.dumps([r.__dict__ for r in rows], indent=2))
+            print(json.dumps([dataclasses.asdict(r) for r in rows], indent=2))
             return 0
         if not rows:
             print("no conversations waiting for staff" if not args.all else "no conversations")

@@ -189,12 +189,18 @@ def _pending_turn(conn: sqlite3.Connection, conversation_id: int, limit: int) ->
         (conversation_id, limit),
     ).fetchall()
     journal = conn.execute(
-        "SELECT id FROM journal WHERE conversation_id = ? AND status = 'pending' ORDER BY id",
+        "SELECT id, message_id FROM journal WHERE conversation_id = ? AND status = 'pending' "
+        "ORDER BY id",
         (conversation_id,),
     ).fetchall()
+    # A message that arrived while the previous turn ran is older (by id) than that turn's
+    # reply, yet still unanswered: the unanswered burst goes last, where engines look for it.
+    fresh = {r["message_id"] for r in journal}
+    history = [row_message(r) for r in rows if r["id"] not in fresh]
+    history += [row_message(r) for r in rows if r["id"] in fresh]
     return PendingTurn(
         conversation=row_conversation(conv),
-        history=tuple(row_message(r) for r in rows),
+        history=tuple(history),
         journal_ids=tuple(r["id"] for r in journal),
         last_inbound_at=conv["last_inbound_at"] or 0.0,
     )
@@ -280,6 +286,7 @@ def chat_history(
         return Owner.AGENT, []
     rows = conn.execute(
         "SELECT * FROM (SELECT * FROM messages WHERE conversation_id = ? AND role != 'note' "
+        "AND COALESCE(delivery, '') NOT IN ('cancelled', 'dropped') "
         "ORDER BY id DESC LIMIT ?) ORDER BY id",
         (conv["id"], limit),
     ).fetchall()
