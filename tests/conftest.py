@@ -53,9 +53,9 @@ debounce_seconds = {debounce}
 [outbox]
 poll_seconds = 0.05
 backoff_base = 0.05
-[channels.loopback]
-enabled = true
 """
+    if "[channels.loopback]" not in toml:
+        text += "[channels.loopback]\nenabled = true\n"
     if webchat:
         text += "\n[channels.webchat]\nenabled = true\n"
     return parse(text + toml, "test-config")

@@ -53,6 +53,10 @@ class Bucket:
     def __init__(self, rate: float, burst: int) -> None:
         self.tokens, self.stamp, self.rate, self.burst = float(burst), time.monotonic(), rate, burst
 
+    def idle(self, now: float) -> bool:
+        """Full again: forgetting it changes nothing."""
+        return self.tokens + (now - self.stamp) * self.rate >= self.burst
+
     def take(self) -> bool:
         now = time.monotonic()
         self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
@@ -109,8 +113,9 @@ class WebchatAdapter:
     # outbound
     async def send(self, outbound: Outbound) -> DeliveryReceipt:
         sid = outbound.chat_id
+        sockets = list(self._sockets.get(sid, ()))
         frames = []
-        if self._owner.get(sid) is not outbound.owner:
+        if sockets and self._owner.get(sid) is not outbound.owner:
             self._owner[sid] = outbound.owner
             frames.append({"type": "status", "owner": outbound.owner.value})
         frames.append({
@@ -121,7 +126,7 @@ class WebchatAdapter:
             "buttons": quote_buttons(outbound.buttons),
         })
         # The transcript is the delivery: a closed tab gets it from history on return.
-        for ws in list(self._sockets.get(sid, ())):
+        for ws in sockets:
             for frame in frames:
                 await _send(ws, frame)
         return DeliveryReceipt(platform_message_id=f"webchat-{outbound.outbox_id}")
@@ -225,7 +230,9 @@ class WebchatAdapter:
             if not group:
                 self._sockets.pop(sess.id, None)
                 self._owner.pop(sess.id, None)
-                self._buckets.pop(sess.id, None)
+            # Buckets outlive sockets (a reconnect must not refill one); full ones go.
+            _prune(self._buckets)
+            _prune(self._ip_buckets)
         return ws
 
     async def _frame(self, ws: web.WebSocketResponse, sess: tokens.Session, data: str) -> None:
@@ -277,11 +284,18 @@ class WebchatAdapter:
                                        "you're sending messages too fast, please wait a moment",
                                        client_id))
             return
-        published = await self.ctx.publish(Inbound(
-            channel=self.name, account=self.ctx.account,
-            external_id=f"{sess.id}:{client_id}", chat_id=sess.id, sender_id=sess.id,
-            text=text, button_value=value, verified_email=sess.email,
-        ))
+        try:
+            published = await self.ctx.publish(Inbound(
+                channel=self.name, account=self.ctx.account,
+                external_id=f"{sess.id}:{client_id}", chat_id=sess.id, sender_id=sess.id,
+                text=text, button_value=value, verified_email=sess.email,
+            ))
+        except Exception:
+            # Not stored, so no ack: the widget keeps the message pending and re-sends it.
+            log.exception("could not journal a web chat message")
+            await _send(ws, _err_frame("unavailable",
+                                       "we couldn't save your message; it will be re-sent"))
+            return
         await _send(ws, {"type": "ack", "client_id": client_id, "id": published.message_id})
 
     # origin policy
@@ -299,6 +313,14 @@ class WebchatAdapter:
         if origin and origin in self.settings.allowed_origins:
             return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
         return {}
+
+
+def _prune(buckets: dict[str, Bucket]) -> None:
+    if len(buckets) < 1024:
+        return
+    now = time.monotonic()
+    for key in [k for k, b in buckets.items() if b.idle(now)]:
+        del buckets[key]
 
 
 def _err_frame(code: str, message: str, client_id: str | None = None) -> dict[str, Any]:
