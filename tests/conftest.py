@@ -13,7 +13,9 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from omnichannel.adapters.loopback import LoopbackAdapter
 from omnichannel.app import RUNTIME, Runtime, build_app
-from omnichannel.config import Config, parse
+import tomllib
+
+from omnichannel.config import Config, resolve_secrets
 from omnichannel.store import Store
 
 # Tests never reach a real model provider.
@@ -42,23 +44,30 @@ class Gateway:
         return self.rt.store
 
 
+def _merge(base: dict, extra: dict) -> dict:  # type: ignore[type-arg]
+    out = dict(base)
+    for key, value in extra.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(
+            out.get(key), dict) else value
+    return out
+
+
 def make_config(tmp_path: Path, toml: str = "", *, engine: str = "echo",
                 debounce: float = 0.0, webchat: bool = False) -> Config:
-    text = f"""
-[store]
-state_dir = "{tmp_path / 'state'}"
-[agent]
-engine = "{engine}"
-debounce_seconds = {debounce}
-[outbox]
-poll_seconds = 0.05
-backoff_base = 0.05
-"""
-    if "[channels.loopback]" not in toml:
-        text += "[channels.loopback]\nenabled = true\n"
+    """Test defaults (echo engine, no debounce, loopback on, fast outbox) merged with `toml`."""
+    base = {
+        "store": {"state_dir": str(tmp_path / "state")},
+        "agent": {"engine": engine, "debounce_seconds": debounce},
+        "outbox": {"poll_seconds": 0.05, "backoff_base": 0.05},
+        "channels": {"loopback": {"enabled": True}},
+    }
     if webchat:
-        text += "\n[channels.webchat]\nenabled = true\n"
-    return parse(text + toml, "test-config")
+        base["channels"]["webchat"] = {"enabled": True}  # type: ignore[index]
+    merged = _merge(base, tomllib.loads(toml))
+    problems: list[str] = []
+    config = Config.model_validate(resolve_secrets(merged, "", problems, dict(os.environ)))
+    assert not problems, problems
+    return config
 
 
 @pytest.fixture

@@ -114,15 +114,11 @@ class BuiltinEngine:
 
 async def _best_passage(text: str, deps: Deps) -> Passage | None:
     ranked = rerank(text, await deps.knowledge.search(text, limit=CANDIDATES))
-    if not ranked:
-        return None
-    best = ranked[0]
-    # No word of the question in the section's heading: a body that merely mentions the
-    # words (a tent in the warranty text) is not an answer.
-    if best.confidence >= MIN_CONFIDENCE and best.coverage >= MIN_COVERAGE and (
-        best.heading_overlap > 0
-    ):
-        return best.passage
+    for r in ranked:
+        # No word of the question in the section's heading: a body that merely mentions the
+        # words (a tent in the warranty text) is not an answer.
+        if r.confidence >= MIN_CONFIDENCE and r.coverage >= MIN_COVERAGE and r.heading_overlap:
+            return r.passage
     return None
 
 

@@ -1,0 +1,129 @@
+"""Delivery: retries with Retry-After, permanent failures, unknown outcomes, restart rules."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from omnichannel.channel import (
+    DeliveryReceipt,
+    Outbound,
+    PermanentDeliveryError,
+    RetryableDeliveryError,
+)
+from omnichannel.conversation import Button, Delivery, Role
+from omnichannel.store import Store
+from omnichannel.store.outbox import recover
+
+
+class Flaky:
+    """Wraps loopback.send with a scripted list of failures."""
+
+    def __init__(self, adapter, failures: list[Exception]) -> None:  # type: ignore[no-untyped-def]
+        self.adapter = adapter
+        self.real = adapter.send
+        self.failures = failures
+        self.calls: list[float] = []
+        adapter.send = self
+
+    async def __call__(self, out: Outbound) -> DeliveryReceipt:
+        self.calls.append(time.monotonic())
+        if self.failures:
+            raise self.failures.pop(0)
+        return await self.real(out)
+
+
+async def _row_status(store: Store, conversation_id: int) -> list[str]:
+    def q(conn):  # type: ignore[no-untyped-def]
+        return [r[0] for r in conn.execute(
+            "SELECT status FROM outbox WHERE conversation_id = ? ORDER BY id", (conversation_id,))]
+
+    return await store.db.read(q)
+
+
+async def _wait_status(store: Store, conversation_id: int, want: list[str]) -> list[str]:
+    for _ in range(100):
+        got = await _row_status(store, conversation_id)
+        if got == want:
+            break
+        await asyncio.sleep(0.05)
+    return got
+
+
+async def test_retryable_failure_waits_for_retry_after_then_delivers(gateway) -> None:  # type: ignore[no-untyped-def]
+    flaky = Flaky(gateway.loopback, [RetryableDeliveryError("429", retry_after=0.3)])
+    pub = await gateway.loopback.say("ping")
+    reply = await gateway.loopback.reply()
+    assert reply.text == "ping"
+    assert len(flaky.calls) == 2
+    assert flaky.calls[1] - flaky.calls[0] >= 0.29  # Retry-After honoured
+    assert await _wait_status(gateway.store, pub.conversation_id, ["sent"]) == ["sent"]
+
+
+async def test_order_holds_while_a_row_retries(gateway) -> None:  # type: ignore[no-untyped-def]
+    Flaky(gateway.loopback, [RetryableDeliveryError("busy", retry_after=0.2)])
+    await gateway.loopback.say("one")
+    await gateway.loopback.reply()
+    await gateway.loopback.say("two")
+    await gateway.loopback.say("three")
+    texts = []
+    while len(" ".join(texts).split()) < 2:
+        texts.append((await gateway.loopback.reply()).text)
+    assert " ".join(texts).split() == ["two", "three"]
+
+
+async def test_permanent_failure_is_recorded_not_retried(gateway) -> None:  # type: ignore[no-untyped-def]
+    flaky = Flaky(gateway.loopback, [PermanentDeliveryError("chat not found")])
+    pub = await gateway.loopback.say("ping")
+    assert await _wait_status(gateway.store, pub.conversation_id, ["failed"]) == ["failed"]
+    assert len(flaky.calls) == 1
+
+
+async def test_unexpected_adapter_error_leaves_the_row_uncertain(gateway) -> None:  # type: ignore[no-untyped-def]
+    flaky = Flaky(gateway.loopback, [ValueError("bug in adapter")])
+    pub = await gateway.loopback.say("ping")
+    want = ["uncertain"]
+    assert await _wait_status(gateway.store, pub.conversation_id, want) == want
+    await asyncio.sleep(0.3)
+    assert len(flaky.calls) == 1  # never blindly resent
+
+
+async def test_too_many_retries_give_up_as_failed(gateway_factory) -> None:  # type: ignore[no-untyped-def]
+    gw = await gateway_factory("[outbox]\nmax_attempts = 2\n")
+    flaky = Flaky(gw.loopback, [RetryableDeliveryError("x", retry_after=0.01)] * 5)
+    pub = await gw.loopback.say("ping")
+    assert await _wait_status(gw.store, pub.conversation_id, ["failed"]) == ["failed"]
+    assert len(flaky.calls) == 2
+
+
+async def test_restart_rules(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """sending -> uncertain (flagged), old queued -> dropped with a note, young queued -> kept."""
+    from omnichannel.channel import Inbound
+    from omnichannel.store.outbox import claim, enqueue
+
+    store = Store(tmp_path)
+    store.open()
+    try:
+        pub = await store.journal(Inbound("loopback", "default", "e1", "c", "c", "hi"))
+        cid = pub.conversation_id
+        chunk = [("text", ())]
+
+        def setup(conn):  # type: ignore[no-untyped-def]
+            sending = enqueue(conn, cid, None, chunk, Role.AGENT)[0]
+            claim(conn, sending)
+            old = enqueue(conn, cid, None, chunk, Role.AGENT)[0]
+            conn.execute("UPDATE outbox SET created_at = created_at - 3600 WHERE id = ?", (old,))
+            young = enqueue(conn, cid, None, [("b", (Button("x", "y"),))], Role.AGENT)[0]
+            return sending, old, young
+
+        sending, old, young = await store.db.write(setup)
+        rec = await store.db.write(recover, 900.0)
+        assert rec.uncertain == [sending] and rec.dropped == [old] and rec.requeued == [young]
+        assert await _row_status(store, cid) == ["uncertain", "dropped", "queued"]
+        notes = [m.text for m in await store.transcript(cid) if m.role is Role.NOTE]
+        assert len(notes) == 2 and "uncertain" in notes[0] and "dropped" in notes[1]
+        convs = await store.list_conversations()
+        assert convs[0].uncertain == 1
+    finally:
+        store.close()
+    assert Delivery.UNCERTAIN.value == "uncertain"
