@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tomllib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,8 +14,6 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from omnichannel.adapters.loopback import LoopbackAdapter
 from omnichannel.app import RUNTIME, Runtime, build_app
-import tomllib
-
 from omnichannel.config import Config, resolve_secrets
 from omnichannel.store import Store
 

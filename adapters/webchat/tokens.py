@@ -29,7 +29,9 @@ def _sign(key: bytes, payload: str) -> str:
     return _b64(hmac.new(key, payload.encode(), hashlib.sha256).digest())
 
 
-def issue(key: bytes, ttl: float, email: str | None = None, session_id: str | None = None) -> tuple[Session, str]:
+def issue(
+    key: bytes, ttl: float, email: str | None = None, session_id: str | None = None
+) -> tuple[Session, str]:
     sid = session_id or secrets.token_urlsafe(18)
     exp = int(time.time() + ttl)
     payload = f"{sid}.{exp}.{_b64(email.encode()) if email else ''}"

@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from omnichannel import faults
 from omnichannel.agent import Deps, Engine, HandoffReason, Turn
 from omnichannel.agent.intents import redact_cards
 from omnichannel.channel import (
@@ -26,7 +27,6 @@ from omnichannel.channel import (
 from omnichannel.chunking import chunk_text
 from omnichannel.config import Config
 from omnichannel.conversation import Button, Owner, Role
-from omnichannel import faults
 from omnichannel.logs import conversation_var
 from omnichannel.outbox import Outbox
 from omnichannel.store import OutMessage, Store, TurnWrite
@@ -62,7 +62,8 @@ class Lane:
     async def run(self) -> None:
         conversation_var.set(self.conversation_id)
         while self.wake.is_set():
-            while (delay := self.deadline - time.monotonic()) > 0:
+            # The deadline moves with each new message (debounce restart): sleep to it.
+            while (delay := self.deadline - time.monotonic()) > 0:  # noqa: ASYNC110
                 await asyncio.sleep(delay)
             self.wake.clear()
             try:

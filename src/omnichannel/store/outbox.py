@@ -43,7 +43,8 @@ def enqueue(
     for text, buttons in chunks:
         cur = conn.execute(
             "INSERT INTO outbox (conversation_id, message_id, channel, account, chat_id, role, "
-            "text, buttons, owner_epoch, status, attempts, next_attempt_at, created_at, updated_at) "
+            "text, buttons, owner_epoch, status, attempts, next_attempt_at, created_at, "
+            "updated_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?)",
             (conversation_id, message_id, conv["channel"], conv["account"], conv["chat_id"],
              role.value, text, buttons_json(buttons), epoch, now, now, now),
@@ -62,8 +63,9 @@ def claim(conn: sqlite3.Connection, outbox_id: int) -> OutboxRow | None:
     Returns None when there is nothing to send.
     """
     row = conn.execute(
-        "SELECT o.*, c.owner AS owner, c.owner_epoch AS epoch FROM outbox o JOIN conversations c "
-        "ON c.id = o.conversation_id WHERE o.id = ? AND o.status = 'queued'",
+        "SELECT o.*, c.owner AS owner, c.owner_epoch AS epoch FROM outbox o "
+        "JOIN conversations c ON c.id = o.conversation_id "
+        "WHERE o.id = ? AND o.status = 'queued'",
         (outbox_id,),
     ).fetchone()
     if row is None:

@@ -172,7 +172,8 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
 def migrate(conn: sqlite3.Connection) -> int:
     """Bring the schema up to date; return the version now in force."""
     conn.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at REAL)"
+        "CREATE TABLE IF NOT EXISTS schema_migrations "
+        "(version INTEGER PRIMARY KEY, applied_at REAL)"
     )
     current = conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").fetchone()[0]
     db = sqlite_utils.Database(conn)
