@@ -184,7 +184,8 @@ def _sections(title: str, pieces: list[tuple[str, str]]) -> list[Section]:
 def parse_markdown(text: str, fallback_title: str) -> tuple[str, list[Section]]:
     title = fallback_title
     pieces: list[tuple[str, str]] = []
-    heading, lines = "", []
+    heading = ""
+    lines: list[str] = []
     for line in text.splitlines():
         m = re.match(r"^(#{1,3})\s+(.*?)\s*#*\s*$", line)
         if m and len(m.group(1)) == 1 and title == fallback_title and not pieces and not lines:
