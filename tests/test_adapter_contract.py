@@ -46,6 +46,7 @@ class WebchatDriver:
         self.adapter = gw.rt.adapters["webchat"]
         self.http = aiohttp.ClientSession()
         self.client = ChatClient(str(gw.client.make_url("")).rstrip("/"), self.http)
+        self.pending: list[dict] = []  # type: ignore[type-arg]
 
     async def open(self) -> str:
         await self.client.connect()
@@ -54,12 +55,18 @@ class WebchatDriver:
 
     async def inject(self, text: str, event_id: str) -> int | None:
         await self.client.send(text, event_id)
-        frame = await self.client.frame()
-        if frame["type"] != "ack":
-            return None
-        return frame["id"]  # type: ignore[no-any-return]
+        while True:  # replies to earlier messages may arrive first: keep them for received()
+            frame = await self.client.frame()
+            if frame["type"] == "message":
+                self.pending.append(frame)
+            elif frame["type"] == "ack":
+                return frame["id"]  # type: ignore[no-any-return]
+            elif frame["type"] == "error":
+                return None
 
     async def received(self) -> Outbound | dict:  # type: ignore[type-arg]
+        if self.pending:
+            return self.pending.pop(0)
         return await self.client.frame("message")
 
     async def close(self) -> None:

@@ -7,7 +7,7 @@ import logging
 import os
 import secrets
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -143,29 +143,46 @@ def build_app(config: Config, *, engine_name: str | None = None) -> web.Applicat
         rt.store = store
         changed = await index_knowledge(store, config)
         log.info("store open", extra={"path": str(store.db.path), "knowledge_changed": changed})
+        rt.router = make_router(config, store, rt.adapter, engine_name)
         yield
         await asyncio.to_thread(store.close)
 
-    async def router_ctx(app: web.Application) -> AsyncIterator[None]:
-        assert rt.store is not None
-        b = config.brand
-        voice = Voice(shop_name=b.shop_name, assistant_name=b.assistant_name,
-                      greeting=b.greeting, sign_off=b.sign_off, person_label=b.person_label)
-        deps = Deps(knowledge=rt.store, voice=voice, max_failures=config.agent.max_failures)
-        rt.router = Router(config, rt.store, make_engine(engine_name or config.agent.engine),
-                           deps, rt.adapter)
-        await rt.router.start()
+    async def outbox_ctx(app: web.Application) -> AsyncIterator[None]:
+        assert rt.router is not None
+        await rt.router.outbox.start()
+        yield
+        await rt.router.outbox.stop()
+
+    async def lanes_ctx(app: web.Application) -> AsyncIterator[None]:
+        assert rt.router is not None
+        await rt.router.resume()
         yield
         await rt.router.stop()
 
+    # Start: store, channels, delivery, then the agent's lanes. Stop in reverse: lanes finish
+    # their turns, the outbox drains into still-running channels, channels close, store last.
     app.cleanup_ctx.append(store_ctx)
-    app.cleanup_ctx.append(router_ctx)
     for name, (cls, settings_model) in settings.items():
         app.cleanup_ctx.append(_adapter_ctx(rt, name, cls, settings_model))
+    app.cleanup_ctx.append(outbox_ctx)
+    app.cleanup_ctx.append(lanes_ctx)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_route("*", "/{tail:.*}", _dispatch)
     return app
+
+
+def make_router(
+    config: Config,
+    store: Store,
+    adapters: Callable[[str], Adapter | None],
+    engine_name: str | None = None,
+) -> Router:
+    b = config.brand
+    voice = Voice(shop_name=b.shop_name, assistant_name=b.assistant_name, greeting=b.greeting,
+                  sign_off=b.sign_off, person_label=b.person_label)
+    deps = Deps(knowledge=store, voice=voice, max_failures=config.agent.max_failures)
+    return Router(config, store, make_engine(engine_name or config.agent.engine), deps, adapters)
 
 
 def _adapter_ctx(rt: Runtime, name: str, cls: type[Adapter], settings: BaseModel):  # type: ignore[no-untyped-def]

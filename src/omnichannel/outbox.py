@@ -46,6 +46,7 @@ class Outbox:
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._last_send: dict[int, float] = {}
         self._poller: asyncio.Task[None] | None = None
+        self._started = False
         self.sent = 0
 
     def kick(self, conversation_id: int, outbox_ids: list[int]) -> None:
@@ -56,13 +57,30 @@ class Outbox:
                 self._known.add(oid)
                 q.append(oid)
         task = self._tasks.get(conversation_id)
-        if q and (task is None or task.done()):
+        if self._started and q and (task is None or task.done()):
             self._tasks[conversation_id] = asyncio.create_task(
                 self._deliver(conversation_id), name=f"outbox:{conversation_id}"
             )
 
-    async def start(self) -> None:
-        self._poller = asyncio.create_task(self._poll(), name="outbox:poll")
+    async def start(self, *, recover: bool = True, poll: bool = True) -> None:
+        """Apply the restart rules (invariant 4), then deliver.
+
+        Nothing is sent before the rules ran: rows queued meanwhile wait in memory.
+        `recover=False, poll=False` (the terminal chat beside a running daemon) touches no
+        one else's rows.
+        """
+        if recover:
+            rec = await self.store.recover(self.config.stale_after_seconds)
+            if rec.uncertain or rec.dropped or rec.requeued:
+                log.warning("outbox recovered", extra={"uncertain": len(rec.uncertain),
+                            "dropped": len(rec.dropped), "requeued": len(rec.requeued)})
+            for oid, conv_id, _due in await self.store.queued():
+                self.kick(conv_id, [oid])
+        self._started = True
+        for conv_id in list(self._queues):
+            self.kick(conv_id, [])
+        if poll:
+            self._poller = asyncio.create_task(self._poll(), name="outbox:poll")
 
     async def stop(self, grace: float = 5.0) -> None:
         if self._poller:

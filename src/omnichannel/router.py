@@ -120,30 +120,18 @@ class Router:
         )
 
     # lifecycle
-    async def start(self, *, resume: bool = True) -> None:
-        """Apply the restart rules, then resume work the last process left.
-
-        `resume=False` (the terminal chat beside a running daemon) touches no one else's rows.
-        """
-        if not resume:
-            return
-        rec = await self.store.recover(self.config.outbox.stale_after_seconds)
-        if rec.uncertain or rec.dropped or rec.requeued:
-            log.warning("outbox recovered", extra={"uncertain": len(rec.uncertain),
-                        "dropped": len(rec.dropped), "requeued": len(rec.requeued)})
+    async def resume(self) -> None:
+        """Answer what the last process journaled but never answered (it died mid-turn)."""
         for conv_id in await self.store.pending_conversations():
             self.schedule(conv_id, 0)
-        await self.outbox.start()
-        for oid, conv_id, _due in await self.store.queued():
-            self.outbox.kick(conv_id, [oid])
 
     async def stop(self) -> None:
+        """Finish turns in progress (their replies reach the outbox), then cancel the rest."""
         await self.drain_lanes(timeout=5.0)
         lanes = [lane.task for lane in self.lanes.values() if lane.task]
         for task in lanes:
             task.cancel()
         await asyncio.gather(*lanes, return_exceptions=True)
-        await self.outbox.stop()
 
     async def drain_lanes(self, timeout: float) -> None:
         """Let turns in progress finish (a graceful stop answers what it has journaled)."""

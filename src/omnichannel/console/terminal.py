@@ -6,12 +6,10 @@ import asyncio
 import getpass
 
 from omnichannel.adapters.loopback import LoopbackAdapter
-from omnichannel.agent import Deps, Voice, make_engine
-from omnichannel.app import GatewayContext, Runtime, index_knowledge
+from omnichannel.app import GatewayContext, Runtime, index_knowledge, make_router
 from omnichannel.channel import Outbound
 from omnichannel.config import Config
 from omnichannel.conversation import Owner
-from omnichannel.router import Router
 from omnichannel.store import Store
 
 
@@ -32,13 +30,10 @@ async def chat(config: Config, engine: str | None = None) -> int:
     rt = Runtime(config=config, store=store)
     await index_knowledge(store, config)
     b = config.brand
-    voice = Voice(shop_name=b.shop_name, assistant_name=b.assistant_name, greeting=b.greeting,
-                  sign_off=b.sign_off, person_label=b.person_label)
-    router = Router(config, store, make_engine(engine or config.agent.engine),
-                    Deps(knowledge=store, voice=voice, max_failures=config.agent.max_failures),
-                    lambda name: adapter if name == adapter.name else None)
+    router = make_router(config, store, lambda name: adapter if name == adapter.name else None,
+                         engine)
     rt.router = router
-    await router.start(resume=False)
+    await router.outbox.start(recover=False, poll=False)
     await adapter.start(GatewayContext(rt, adapter.name))
     chat_id = f"terminal-{getpass.getuser()}"
     print(f"{b.assistant_name}> {b.greeting}")
@@ -77,5 +72,6 @@ async def chat(config: Config, engine: str | None = None) -> int:
                           f"`omnichannel reply {conv.id} TEXT`)")
     finally:
         await router.stop()
+        await router.outbox.stop()
         await asyncio.to_thread(store.close)
     return 0
