@@ -12,10 +12,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from omnichannel import faults
-from omnichannel.agent import Deps, Engine, HandoffReason, Turn
+from omnichannel.agent import Deps, Engine, Handoff, HandoffReason, Turn
 from omnichannel.agent.intents import redact_cards
 from omnichannel.channel import (
     Adapter,
@@ -26,7 +27,7 @@ from omnichannel.channel import (
 )
 from omnichannel.chunking import chunk_text
 from omnichannel.config import Config
-from omnichannel.conversation import Button, Owner, Role
+from omnichannel.conversation import Button, Conversation, Message, Owner, Role
 from omnichannel.logs import conversation_var
 from omnichannel.outbox import Outbox
 from omnichannel.store import OutMessage, Store, TurnWrite
@@ -97,7 +98,7 @@ class Router:
     async def publish(self, inbound: Inbound) -> Published:
         clean = redact_cards(inbound.text)
         if clean != inbound.text:
-            inbound = _replace_text(inbound, clean)
+            inbound = replace(inbound, text=clean)
         published = await self.store.journal(inbound)
         faults.point("after_journal")
         if not published.duplicate:
@@ -181,14 +182,12 @@ class Router:
             log.info("handed off", extra={"reason": turn.handoff.reason.value})
         self.outbox.kick(conv.id, outbox_ids)
 
-    async def _respond(self, conv, history) -> Turn:  # type: ignore[no-untyped-def]
+    async def _respond(self, conv: Conversation, history: Sequence[Message]) -> Turn:
         """Invariant 7: an engine failure becomes a holding reply and a handoff, never silence."""
         try:
             return await self.engine.respond(conv, history, self.deps)
         except Exception:
             log.exception("engine failed", extra={"engine": self.engine.name})
-            from omnichannel.agent import Handoff
-
             return Turn(
                 text=HOLDING_REPLY,
                 handoff=Handoff(HandoffReason.ENGINE_FAILURE, "the agent engine raised an error"),
@@ -208,13 +207,9 @@ def _out(
     return OutMessage(role=role, text=text, buttons=shown, chunks=chunks)
 
 
-def _replace_text(inbound: Inbound, text: str) -> Inbound:
-    from dataclasses import replace
-
-    return replace(inbound, text=text)
-
-
-def chunks_for(adapter: Adapter | None, text: str) -> list[tuple[str, tuple[Button, ...]]]:
+def chunks_for(
+    adapter: Adapter | type[Adapter] | None, text: str
+) -> list[tuple[str, tuple[Button, ...]]]:
     """Chunk a staff or system text for a channel (used by the console and the CLI)."""
     return _out(Role.STAFF, text, (), adapter.capabilities.max_text_length if adapter else 4096,
                 0).chunks
