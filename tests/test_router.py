@@ -113,3 +113,20 @@ async def test_card_numbers_are_never_stored(gateway) -> None:  # type: ignore[n
     transcript = await gateway.store.transcript(pub.conversation_id)
     assert "4111" not in transcript[0].text
     assert "[card number removed]" in transcript[0].text
+
+
+async def test_typing_shows_only_when_the_answer_takes_a_while(gateway) -> None:  # type: ignore[no-untyped-def]
+    await gateway.loopback.say("quick")
+    await gateway.loopback.reply()
+    assert gateway.loopback.typing_events == []  # an instant answer needs no indicator
+    engine = gateway.rt.router.engine
+    original = engine.respond
+
+    async def slow(conv, history, deps):  # type: ignore[no-untyped-def]
+        await asyncio.sleep(0.6)
+        return await original(conv, history, deps)
+
+    engine.respond = slow  # type: ignore[method-assign]
+    await gateway.loopback.say("slow")
+    await gateway.loopback.reply()
+    assert gateway.loopback.typing_events == ["shopper"]

@@ -40,6 +40,15 @@ HOLDING_REPLY = (
 )
 # A stream of messages cannot postpone its answer forever.
 MAX_DEBOUNCE_WAIT = 10.0
+# Show "typing" only when an answer takes long enough for the shopper to wonder.
+TYPING_AFTER = 0.3
+
+
+async def _typing(adapter: Adapter, chat_id: str) -> None:
+    try:
+        await adapter.typing(chat_id)
+    except Exception:
+        log.debug("typing indicator failed", exc_info=True)
 
 
 class Lane:
@@ -142,7 +151,8 @@ class Router:
 
     # the turn
     async def run_turn(self, conversation_id: int) -> None:
-        pending = await self.store.pending_turn(conversation_id, self.config.agent.history_limit)
+        limit = min(self.config.agent.history_limit, self.engine.history)
+        pending = await self.store.pending_turn(conversation_id, limit)
         if not pending.journal_ids:
             return
         conv = pending.conversation
@@ -151,12 +161,14 @@ class Router:
             # Invariant 5: staff own it, the agent stays quiet; the console sees the message.
             await self.store.commit_turn(TurnWrite(conv.id, pending.journal_ids, []))
             return
-        if adapter is not None and adapter.capabilities.typing:
-            try:
-                await adapter.typing(conv.chat_id)
-            except Exception:
-                log.debug("typing indicator failed", exc_info=True)
-        turn = await self._respond(conv, pending.history)
+        typing = (asyncio.get_running_loop().call_later(
+            TYPING_AFTER, lambda: asyncio.ensure_future(_typing(adapter, conv.chat_id)))
+            if adapter is not None and adapter.capabilities.typing else None)
+        try:
+            turn = await self._respond(conv, pending.history)
+        finally:
+            if typing is not None:
+                typing.cancel()
         self.turns += 1
         limit = adapter.capabilities.max_text_length if adapter else 4096
         max_buttons = adapter.capabilities.max_buttons if adapter else 0

@@ -44,6 +44,7 @@ _SAFETY = {
 
 class BuiltinEngine:
     name = "builtin"
+    history = 0
 
     async def respond(
         self, conversation: Conversation, history: Sequence[Message], deps: Deps

@@ -21,6 +21,8 @@ class Deps:
 
 class Engine(Protocol):
     name: str
+    # Past messages the engine reads besides the unanswered burst (0: the burst alone).
+    history: int
 
     async def respond(
         self, conversation: Conversation, history: Sequence[Message], deps: Deps
@@ -42,6 +44,7 @@ class EchoEngine:
     """Repeats the shopper: isolates the gateway's own cost in benchmarks and tests."""
 
     name = "echo"
+    history = 0
 
     async def respond(
         self, conversation: Conversation, history: Sequence[Message], deps: Deps

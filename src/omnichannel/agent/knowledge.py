@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Protocol
@@ -70,15 +71,24 @@ def _stem(word: str) -> str:
     return word[: max(4, len(word) - 2)] if len(word) > 4 else word
 
 
-def coverage(text: str, passage: Passage) -> float:
-    """Share of the question's content words that the passage mentions (prefix match)."""
-    terms = query_terms(text)
+@lru_cache(maxsize=4096)
+def _vocabulary(title: str, heading: str, body: str) -> tuple[frozenset[str], frozenset[str]]:
+    """A passage's words and their stems (passages repeat across questions: cached)."""
+    words = frozenset(re.findall(r"\w+", f"{title} {heading} {body}".lower()))
+    return words, frozenset(_stem(w) for w in words)
+
+
+def _coverage(terms: list[str], passage: Passage) -> float:
     if not terms:
         return 0.0
-    words = set(re.findall(r"\w+", f"{passage.title} {passage.heading} {passage.body}".lower()))
-    stems = {_stem(w) for w in words}
+    words, stems = _vocabulary(passage.title, passage.heading, passage.body)
     hits = sum(1 for t in terms if t in words or _stem(t) in stems)
     return hits / len(terms)
+
+
+def coverage(text: str, passage: Passage) -> float:
+    """Share of the question's content words that the passage mentions (prefix match)."""
+    return _coverage(query_terms(text), passage)
 
 
 # Words too common to tell two help-center headings apart.
@@ -88,8 +98,9 @@ _FILLER = frozenset(
 )
 
 
-def _heading_words(text: str) -> set[str]:
-    return {_stem(w) for w in re.findall(r"\w+", text.lower()) if w not in _FILLER}
+@lru_cache(maxsize=4096)
+def _heading_words(text: str) -> frozenset[str]:
+    return frozenset(_stem(w) for w in re.findall(r"\w+", text.lower()) if w not in _FILLER)
 
 
 # Shoppers' words for what the help center calls something else.
@@ -142,13 +153,13 @@ def rerank(text: str, passages: list[Passage]) -> list[Ranked]:
     if not passages:
         return []
     q = _heading_words(expand(text, keep=False))
-    text = expand(text)
+    terms = query_terms(expand(text))
     top = max(p.score for p in passages) or 1.0
     out = []
     for p in passages:
         h = _heading_words(f"{p.heading} {p.title}")
         jacc = len(q & h) / len(q | h) if q else 0.0
-        cov = coverage(text, p)
+        cov = _coverage(terms, p)
         conf = 0.5 * jacc + 0.3 * cov + 0.2 * max(p.score, 0.0) / top
         out.append(Ranked(p, round(conf, 4), cov, jacc))
     out.sort(key=lambda r: r.confidence, reverse=True)

@@ -51,11 +51,14 @@ def row_conversation(row: sqlite3.Row) -> Conversation:
     )
 
 
+_ROLES = {r.value: r for r in Role}
+
+
 def row_message(row: sqlite3.Row) -> Message:
     return Message(
         id=row["id"],
         conversation_id=row["conversation_id"],
-        role=Role(row["role"]),
+        role=_ROLES[row["role"]],
         text=row["text"],
         buttons=buttons_from(row["buttons"]),
         button_value=row["button_value"],
@@ -183,11 +186,6 @@ def _pending_turn(conn: sqlite3.Connection, conversation_id: int, limit: int) ->
     conv = conn.execute(
         "SELECT * FROM conversations WHERE id = ?", (conversation_id,)
     ).fetchone()
-    rows = conn.execute(
-        "SELECT * FROM (SELECT * FROM messages WHERE conversation_id = ? "
-        "ORDER BY id DESC LIMIT ?) ORDER BY id",
-        (conversation_id, limit),
-    ).fetchall()
     journal = conn.execute(
         "SELECT id, message_id FROM journal WHERE conversation_id = ? AND status = 'pending' "
         "ORDER BY id",
@@ -196,6 +194,17 @@ def _pending_turn(conn: sqlite3.Connection, conversation_id: int, limit: int) ->
     # A message that arrived while the previous turn ran is older (by id) than that turn's
     # reply, yet still unanswered: the unanswered burst goes last, where engines look for it.
     fresh = {r["message_id"] for r in journal}
+    if limit > 0:
+        rows = conn.execute(
+            "SELECT * FROM (SELECT * FROM messages WHERE conversation_id = ? "
+            "ORDER BY id DESC LIMIT ?) ORDER BY id",
+            (conversation_id, limit),
+        ).fetchall()
+    else:  # the engine reads only the unanswered burst
+        marks = ",".join("?" * len(fresh))
+        rows = conn.execute(
+            f"SELECT * FROM messages WHERE id IN ({marks}) ORDER BY id", tuple(fresh)
+        ).fetchall() if fresh else []
     history = [row_message(r) for r in rows if r["id"] not in fresh]
     history += [row_message(r) for r in rows if r["id"] in fresh]
     return PendingTurn(

@@ -89,7 +89,10 @@ def _v1(db: sqlite_utils.Database) -> None:
     )
     # Invariant 1: a platform retry of the same event is a no-op.
     db["journal"].create_index(["channel", "account", "external_id"], unique=True)
-    db["journal"].create_index(["status"])
+    db.execute(
+        "CREATE INDEX idx_journal_pending ON journal (conversation_id, id) "
+        "WHERE status = 'pending'"
+    )
     db["messages"].create(
         {
             "id": int,
