@@ -158,7 +158,10 @@ class Outbox:
                                         error=f"{type(exc).__name__}: {exc}")
                 return True
             self._last_send[row.conversation_id] = time.monotonic()
-            await self.store.finish(oid, Delivery.SENT,
+            # Not awaited: the writer applies writes in order, so the next claim of this
+            # conversation still follows this mark; a crash before it lands leaves the row
+            # `sending`, which the restart rules turn into `uncertain`, the truth.
+            self.store.finish_later(oid, Delivery.SENT,
                                     platform_message_id=receipt.platform_message_id)
             self.sent += 1
             return True

@@ -55,6 +55,8 @@ class Store:
         return await self.db.write(conv_sql.journal_inbound, inbound)
 
     async def pending_turn(self, conversation_id: int, limit: int) -> PendingTurn:
+        if limit == 0:  # the unanswered burst alone: a few indexed rows
+            return self.db.read_now(conv_sql.pending_turn, conversation_id, limit)
         return await self.db.read(conv_sql.pending_turn, conversation_id, limit)
 
     async def pending_conversations(self) -> list[int]:
@@ -86,6 +88,14 @@ class Store:
     ) -> None:
         await self.db.write(
             outbox_sql.finish_row, outbox_id, status, platform_message_id, error, next_attempt_at
+        )
+
+    def finish_later(
+        self, outbox_id: int, status: Delivery, *, platform_message_id: str | None = None
+    ) -> None:
+        """Queue a finish mark without waiting for its commit (failures are logged)."""
+        self.db.write_nowait(
+            outbox_sql.finish_row, outbox_id, status, platform_message_id, None, None
         )
 
     async def queued(self) -> list[tuple[int, int, float]]:

@@ -80,6 +80,21 @@ class Database:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._readers, self._run_read, fn, args)
 
+    def read_now(self, fn: Callable[..., T], *args: Any) -> T:
+        """A short indexed read on the caller's thread (the event loop).
+
+        For the hot path's point lookups (tens of microseconds), a thread hop costs more
+        than the query and contends for the GIL; anything that scans goes through `read`.
+        """
+        return self._run_read(fn, args)
+
+    def write_nowait(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Queue a write and return at once; an error is logged, not raised."""
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[Any] = loop.create_future()
+        fut.add_done_callback(_log_failure)
+        self._queue.put((fn, args, fut, loop))
+
     def write_sync(self, fn: Callable[..., T], *args: Any) -> T:
         """For the CLI and tests outside a loop: the same queue, waited on from a thread."""
         done = threading.Event()
@@ -168,6 +183,11 @@ class Database:
                     loop.call_soon_threadsafe(_settle, items)
                 except RuntimeError:  # the loop closed while we wrote
                     pass
+
+
+def _log_failure(fut: asyncio.Future[Any]) -> None:
+    if not fut.cancelled() and fut.exception() is not None:
+        log.error("background store write failed", exc_info=fut.exception())
 
 
 def _settle(items: list[tuple[Any, bool, Any]]) -> None:
