@@ -96,3 +96,18 @@ class Daemon:
 
     def logs(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+TAUBENCH = Path(os.environ.get("TAUBENCH_RETAIL", ROOT.parent / "shared" / "taubench" / "retail"))
+
+
+def require_taubench() -> Path:
+    """The τ-bench retail folder; missing data fails in CI and skips on a laptop."""
+    import pytest
+
+    if not (TAUBENCH / "users.json").is_file():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"τ-bench data missing at {TAUBENCH} (../shared must sit beside the "
+                        "repository)", pytrace=False)
+        pytest.skip(f"τ-bench data not found at {TAUBENCH}", allow_module_level=True)
+    return TAUBENCH

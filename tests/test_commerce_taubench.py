@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,10 +21,9 @@ from omnichannel.commerce import (
     PaymentSource,
 )
 from omnichannel.commerce.taubench import TaubenchCommerce, hash_data, replay_gold
+from tests.support import require_taubench
 
-DATA = Path(os.environ.get("TAUBENCH_RETAIL", "/work/shared/taubench/retail"))
-pytestmark = pytest.mark.skipif(not (DATA / "users.json").exists(),
-                                reason="τ-bench retail data not available")
+DATA = require_taubench()
 
 OMAR = "omar_anderson_3203"
 OMAR_ORDER = "#W6067464"  # delivered, paid by credit_card_4190576
@@ -145,6 +142,8 @@ async def test_modify_items_replaces_in_place_and_refunds_the_difference(
         "transaction_type": "refund", "amount": abs(315.61 - 367.38),
         "payment_method_id": "gift_card_6682391"}
     assert balance(shop, OLIVIA, "gift_card_6682391") == 86.77
+    view = await shop.get_order(OLIVIA_ORDER)
+    assert view.payment_history[-1] == Payment("refund", 51.77, "gift_card_6682391")
 
 
 async def test_same_key_twice_changes_once(shop: TaubenchCommerce) -> None:

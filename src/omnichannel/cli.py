@@ -190,6 +190,12 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return asyncio.run(doctor(Path(args.config)))
 
 
+def cmd_taubench_replay(args: argparse.Namespace) -> int:
+    from omnichannel.console.taubench import replay_file
+
+    return asyncio.run(replay_file(Path(args.tasks), Path(args.data)))
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="omnichannel", description=__doc__)
     p.add_argument("--config", default="config.toml", help="config file (default ./config.toml)")
@@ -230,6 +236,13 @@ def build_parser() -> argparse.ArgumentParser:
     gb.add_argument("id", type=int)
     res = add("resolve", cmd_resolve, "mark a conversation resolved")
     res.add_argument("id", type=int)
+    tau = sub.add_parser("taubench", help="τ-bench retail data tools")
+    tau_sub = tau.add_subparsers(dest="taubench_command", required=True)
+    rep_t = tau_sub.add_parser("replay", help="replay a task file's gold actions through the "
+                               "tool layer; one JSON line per task")
+    rep_t.add_argument("tasks", help="tasks JSON (a list of {user_id, actions})")
+    rep_t.add_argument("--data", required=True, help="folder with users/orders/products.json")
+    rep_t.set_defaults(fn=cmd_taubench_replay)
     return p
 
 

@@ -101,9 +101,20 @@ class RefundLedger(Protocol):
 class ActionRecorder(Protocol):
     """Every tool call, recorded with its arguments, result and who confirmed it."""
 
-    async def record(
-        self, tool: str, args: dict[str, object], result: str, approved_by: str | None
-    ) -> None: ...
+    async def record(self, entry: ActionEntry) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ActionEntry:
+    """One tool call as recorded: who it was for, what it did, who confirmed it."""
+
+    tool: str
+    args: dict[str, object]
+    outcome: str
+    approved_by: str | None
+    customer_id: str | None = None
+    order_id: str | None = None
+    refund: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

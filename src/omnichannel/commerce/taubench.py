@@ -25,7 +25,7 @@ import hashlib
 import json
 import marshal
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,7 @@ from omnichannel.commerce.protocol import (
 Raw = dict[str, Any]
 TABLES = ("orders", "products", "users")
 CANCEL_REASONS = ("no longer needed", "ordered by mistake")
+ADDRESS_FIELDS = ("address1", "address2", "city", "state", "country", "zip")
 
 
 def to_hashable(value: Any) -> Any:
@@ -84,14 +85,12 @@ def _copy(value: Any) -> Any:
 # --- raw record -> model ---------------------------------------------------------------------
 
 
-def _address(raw: Raw) -> Address:
-    return Address(address1=raw["address1"], address2=raw["address2"], city=raw["city"],
-                   state=raw["state"], country=raw["country"], zip=raw["zip"])
+def _address(raw: Mapping[str, Any]) -> Address:
+    return Address(**{field: raw[field] for field in ADDRESS_FIELDS})
 
 
 def _address_raw(address: Address) -> Raw:
-    return {"address1": address.address1, "address2": address.address2, "city": address.city,
-            "state": address.state, "country": address.country, "zip": address.zip}
+    return {field: getattr(address, field) for field in ADDRESS_FIELDS}  # τ-bench's key order
 
 
 def _options(raw: Raw) -> tuple[tuple[str, str], ...]:
@@ -124,8 +123,8 @@ def _order(raw: Raw) -> Order:
                                        item_ids=tuple(f["item_ids"]))
                            for f in raw["fulfillments"]),
         status=OrderStatus(raw["status"]),
-        payment_history=tuple(Payment(p["transaction_type"], float(p["amount"]),
-                                      p["payment_method_id"])
+        payment_history=tuple(Payment(p["transaction_type"], round(float(p["amount"]), 2),
+                                      p["payment_method_id"])  # raw may be 51.77000000000001
                               for p in raw["payment_history"]),
         return_items=tuple(raw.get("return_items", ())),
         exchange_items=tuple(raw.get("exchange_items", ())),
@@ -166,6 +165,7 @@ class TaubenchCommerce:
     def __init__(self, orders: Raw, products: Raw, users: Raw) -> None:
         """Takes the three tables as json.load returns them; they are used, not copied
         (use `from_data` for a copy)."""
+        self._orders, self._products, self._users = orders, products, users
         self._tables: dict[str, Raw] = {"orders": orders, "products": products, "users": users}
         self._owned: set[tuple[str, str]] = set()  # records not shared with a clone
         self._hash_text: dict[tuple[str, str], str] = {}
@@ -183,7 +183,9 @@ class TaubenchCommerce:
 
     def clone(self) -> TaubenchCommerce:
         """A backend on the same data with no idempotency keys. Cheap: records are shared
-        and copied by whichever side writes them first."""
+        and copied by whichever side writes them first; the hash cache is filled once here
+        and shared, so hashing a clone only formats the records it wrote."""
+        self.db_hash()
         other = TaubenchCommerce(*(dict(self._tables[t]) for t in TABLES))
         other._hash_text = dict(self._hash_text)
         self._owned.clear()
@@ -209,18 +211,6 @@ class TaubenchCommerce:
 
     # raw access
 
-    @property
-    def _orders(self) -> Raw:
-        return self._tables["orders"]
-
-    @property
-    def _products(self) -> Raw:
-        return self._tables["products"]
-
-    @property
-    def _users(self) -> Raw:
-        return self._tables["users"]
-
     def _raw(self, table: str, key: str, what: str) -> Raw:
         record: Raw | None = self._tables[table].get(key)
         if record is None:
@@ -233,8 +223,7 @@ class TaubenchCommerce:
             self._tables[table][key] = _copy(self._tables[table][key])
             self._owned.add((table, key))
         self._hash_text.pop((table, key), None)
-        record: Raw = self._tables[table][key]
-        return record
+        return self._raw(table, key, table)
 
     def _methods(self, order: Raw) -> Raw:
         methods: Raw = self._raw("users", order["user_id"], "user")["payment_methods"]
@@ -305,16 +294,10 @@ class TaubenchCommerce:
         self._done[key] = result
         return result
 
-    def _pending(self, order_id: str, verb: str) -> Raw:
+    def _order_in(self, status: str, order_id: str, verb: str) -> Raw:
         order = self._raw("orders", order_id, "order")
-        if order["status"] != "pending":
-            raise NotEligible(f"non-pending order cannot be {verb}")
-        return order
-
-    def _delivered(self, order_id: str, verb: str) -> Raw:
-        order = self._raw("orders", order_id, "order")
-        if order["status"] != "delivered":
-            raise NotEligible(f"non-delivered order cannot be {verb}")
+        if order["status"] != status:
+            raise NotEligible(f"non-{status} order cannot be {verb}")
         return order
 
     def _price_difference(self, order: Raw, item_ids: list[str], new_item_ids: list[str]) -> Any:
@@ -351,7 +334,7 @@ class TaubenchCommerce:
 
     async def cancel_order(self, order_id: str, reason: str, *, key: str) -> WriteResult:
         def run() -> WriteResult:
-            order = self._pending(order_id, "cancelled")
+            order = self._order_in("pending", order_id, "cancelled")
             if reason not in CANCEL_REASONS:
                 raise InvalidRequest("invalid reason")
             methods = self._methods(order)
@@ -377,7 +360,7 @@ class TaubenchCommerce:
         self, order_id: str, address: Address, *, key: str
     ) -> WriteResult:
         def run() -> WriteResult:
-            self._pending(order_id, "modified")
+            self._order_in("pending", order_id, "modified")
             self._own("orders", order_id)["address"] = _address_raw(address)
             return self._result(order_id, f"shipping address set to {address.one_line()}")
         return self._write(key, run)
@@ -386,7 +369,7 @@ class TaubenchCommerce:
         self, order_id: str, payment_method_id: str, *, key: str
     ) -> WriteResult:
         def run() -> WriteResult:
-            order = self._pending(order_id, "modified")
+            order = self._order_in("pending", order_id, "modified")
             new = self._payment_method(order, payment_method_id)
             history = order["payment_history"]
             if len(history) != 1 or history[0]["transaction_type"] != "payment":
@@ -418,7 +401,7 @@ class TaubenchCommerce:
         payment_method_id: str, *, key: str,
     ) -> WriteResult:
         def run() -> WriteResult:
-            order = self._pending(order_id, "modified")
+            order = self._order_in("pending", order_id, "modified")
             diff = self._price_difference(order, item_ids, new_item_ids)
             method = self._payment_method(order, payment_method_id)
             if method["source"] == "gift_card" and method["balance"] < diff:
@@ -443,7 +426,7 @@ class TaubenchCommerce:
         self, order_id: str, item_ids: list[str], payment_method_id: str, *, key: str
     ) -> WriteResult:
         def run() -> WriteResult:
-            order = self._delivered(order_id, "returned")
+            order = self._order_in("delivered", order_id, "returned")
             self._payment_method(order, payment_method_id)
             if ("gift_card" not in payment_method_id
                     and payment_method_id != order["payment_history"][0]["payment_method_id"]):
@@ -465,7 +448,7 @@ class TaubenchCommerce:
         payment_method_id: str, *, key: str,
     ) -> WriteResult:
         def run() -> WriteResult:
-            order = self._delivered(order_id, "exchanged")
+            order = self._order_in("delivered", order_id, "exchanged")
             diff = round(self._price_difference(order, item_ids, new_item_ids), 2)
             method = self._payment_method(order, payment_method_id)
             if method["source"] == "gift_card" and method["balance"] < diff:
@@ -502,53 +485,43 @@ class TaubenchCommerce:
 
 # --- gold-action replay ----------------------------------------------------------------------
 
+Kwargs = Mapping[str, Any]
+
+
+async def _found(user_id: Awaitable[str | None]) -> str:
+    found = await user_id
+    if found is None:
+        raise NotFound("user not found")
+    return found
+
+
+# τ-bench retail tool name -> the same action on a Commerce backend (the write key last).
+GOLD_ACTIONS: dict[str, Callable[[Commerce, Kwargs, str], Awaitable[object]]] = {
+    "find_user_id_by_email": lambda b, kw, _: _found(b.find_customer_by_email(kw["email"])),
+    "find_user_id_by_name_zip": lambda b, kw, _: _found(
+        b.find_customer_by_name_zip(kw["first_name"], kw["last_name"], kw["zip"])),
+    "get_user_details": lambda b, kw, _: b.get_customer(kw["user_id"]),
+    "get_order_details": lambda b, kw, _: b.get_order(kw["order_id"]),
+    "get_product_details": lambda b, kw, _: b.get_product(kw["product_id"]),
+    "list_all_product_types": lambda b, kw, _: b.list_products(),
+    "cancel_pending_order": lambda b, kw, key: b.cancel_order(
+        kw["order_id"], kw["reason"], key=key),
+    "modify_pending_order_address": lambda b, kw, key: b.modify_order_address(
+        kw["order_id"], _address(kw), key=key),
+    "modify_pending_order_payment": lambda b, kw, key: b.modify_order_payment(
+        kw["order_id"], kw["payment_method_id"], key=key),
+    "modify_pending_order_items": lambda b, kw, key: b.modify_order_items(
+        kw["order_id"], list(kw["item_ids"]), list(kw["new_item_ids"]),
+        kw["payment_method_id"], key=key),
+    "return_delivered_order_items": lambda b, kw, key: b.return_items(
+        kw["order_id"], list(kw["item_ids"]), kw["payment_method_id"], key=key),
+    "exchange_delivered_order_items": lambda b, kw, key: b.exchange_items(
+        kw["order_id"], list(kw["item_ids"]), list(kw["new_item_ids"]),
+        kw["payment_method_id"], key=key),
+    "modify_user_address": lambda b, kw, key: b.update_default_address(
+        kw["user_id"], _address(kw), key=key),
+}
 NO_STATE_CHANGE = ("calculate", "think", "transfer_to_human_agents")
-
-
-def _kw_address(kw: Mapping[str, Any]) -> Address:
-    return Address(address1=kw["address1"], address2=kw["address2"], city=kw["city"],
-                   state=kw["state"], country=kw["country"], zip=kw["zip"])
-
-
-async def _apply(backend: Commerce, name: str, kw: Mapping[str, Any], key: str) -> None:
-    if name in NO_STATE_CHANGE:
-        return
-    if name in ("find_user_id_by_email", "find_user_id_by_name_zip"):
-        found = (await backend.find_customer_by_email(kw["email"])
-                 if name == "find_user_id_by_email" else
-                 await backend.find_customer_by_name_zip(kw["first_name"], kw["last_name"],
-                                                         kw["zip"]))
-        if found is None:
-            raise NotFound("user not found")
-    elif name == "get_user_details":
-        await backend.get_customer(kw["user_id"])
-    elif name == "get_order_details":
-        await backend.get_order(kw["order_id"])
-    elif name == "get_product_details":
-        await backend.get_product(kw["product_id"])
-    elif name == "list_all_product_types":
-        await backend.list_products()
-    elif name == "cancel_pending_order":
-        await backend.cancel_order(kw["order_id"], kw["reason"], key=key)
-    elif name == "modify_pending_order_address":
-        await backend.modify_order_address(kw["order_id"], _kw_address(kw), key=key)
-    elif name == "modify_pending_order_payment":
-        await backend.modify_order_payment(kw["order_id"], kw["payment_method_id"], key=key)
-    elif name == "modify_pending_order_items":
-        await backend.modify_order_items(kw["order_id"], list(kw["item_ids"]),
-                                         list(kw["new_item_ids"]), kw["payment_method_id"],
-                                         key=key)
-    elif name == "return_delivered_order_items":
-        await backend.return_items(kw["order_id"], list(kw["item_ids"]),
-                                   kw["payment_method_id"], key=key)
-    elif name == "exchange_delivered_order_items":
-        await backend.exchange_items(kw["order_id"], list(kw["item_ids"]),
-                                     list(kw["new_item_ids"]), kw["payment_method_id"],
-                                     key=key)
-    elif name == "modify_user_address":
-        await backend.update_default_address(kw["user_id"], _kw_address(kw), key=key)
-    else:
-        raise ValueError(f"unknown τ-bench action {name!r}")
 
 
 async def replay_gold(
@@ -557,13 +530,19 @@ async def replay_gold(
     """Run τ-bench actions ({"name", "kwargs"}) against `backend`, in order.
 
     Returns, per action, None or the CommerceError's message (τ-bench shows it as
-    "Error: <message>"). Writes use key f"{key_prefix}-{index}"; reads and calculate / think /
-    transfer_to_human_agents change nothing. A failed find_user_id_* counts as an error."""
+    "Error: <message>"). Writes use key f"{key_prefix}-{index}"; calculate, think and
+    transfer_to_human_agents are skipped; a failed find_user_id_* counts as an error.
+    An unknown action name raises ValueError."""
     errors: list[str | None] = []
     for index, action in enumerate(actions):
+        name = action["name"]
+        if name in NO_STATE_CHANGE:
+            errors.append(None)
+            continue
+        if name not in GOLD_ACTIONS:
+            raise ValueError(f"unknown τ-bench action {name!r}")
         try:
-            await _apply(backend, action["name"], action.get("kwargs", {}),
-                         f"{key_prefix}-{index}")
+            await GOLD_ACTIONS[name](backend, action.get("kwargs", {}), f"{key_prefix}-{index}")
         except CommerceError as exc:
             errors.append(str(exc))
         else:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
+from omnichannel.agent.guardrails import ActionEntry
 from omnichannel.agent.knowledge import Document, Passage
 from omnichannel.channel import Inbound, Published
 from omnichannel.conversation import (
@@ -15,6 +17,7 @@ from omnichannel.conversation import (
     Role,
     Status,
 )
+from omnichannel.store import actions as actions_sql
 from omnichannel.store import conversations as conv_sql
 from omnichannel.store import knowledge as knowledge_sql
 from omnichannel.store import outbox as outbox_sql
@@ -26,6 +29,7 @@ from omnichannel.store.schema import migrate
 from omnichannel.store.turns import OutMessage, TurnWrite
 
 __all__ = [
+    "ActionLog",
     "ConversationSummary",
     "OutMessage",
     "OutboxRow",
@@ -36,6 +40,7 @@ __all__ = [
 ]
 
 DB_NAME = "omnichannel.db"
+DAY = 86400.0
 
 
 class Store:
@@ -131,6 +136,11 @@ class Store:
     async def transcript(self, conversation_id: int) -> list[Message]:
         return await self.db.read(conv_sql.transcript, conversation_id)
 
+    # tool calls and the refund ledger
+    def ledger(self, conversation_id: int | None) -> ActionLog:
+        """The recorder and refund ledger for one conversation's tool box."""
+        return ActionLog(self, conversation_id)
+
     # knowledge
     async def index_document(self, doc: Document) -> bool:
         return await self.db.write(
@@ -143,3 +153,25 @@ class Store:
     async def document_count(self) -> int:
         return await self.db.read(knowledge_sql.document_count)
 
+
+
+class ActionLog:
+    """`ActionRecorder` and `RefundLedger` over the actions table."""
+
+    def __init__(self, store: Store, conversation_id: int | None) -> None:
+        self.store = store
+        self.conversation_id = conversation_id
+
+    async def record(self, entry: ActionEntry) -> None:
+        await self.store.db.write(actions_sql.record, self.conversation_id, entry)
+
+    async def refunded_for_order(self, order_id: str) -> float:
+        return await self.store.db.read(actions_sql.refunded, "order_id", order_id, 0.0)
+
+    async def refunded_for_customer(self, customer_id: str, days: int) -> float:
+        since = time.time() - days * DAY
+        return await self.store.db.read(actions_sql.refunded, "customer_id", customer_id, since)
+
+    async def refunded_by_shop(self, days: int) -> float:
+        return await self.store.db.read(actions_sql.refunded, None, None,
+                                        time.time() - days * DAY)

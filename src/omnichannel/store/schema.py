@@ -146,10 +146,17 @@ def _v1(db: sqlite_utils.Database) -> None:
             "args": str,
             "result": str,
             "approved_by": str,
+            "customer_id": str,
+            "order_id": str,
+            "refund": float,
             "created_at": float,
         },
         pk="id",
+        defaults={"refund": 0.0},
     )
+    db["actions"].create_index(["customer_id", "created_at"])
+    db["actions"].create_index(["order_id"])
+    db["actions"].create_index(["created_at"])
     db["events"].create(
         {"id": int, "conversation_id": int, "kind": str, "detail": str, "created_at": float},
         pk="id",

@@ -1,0 +1,516 @@
+"""The tool layer: typed tools over the shop, shared by every engine, guarded in code.
+
+Tool names and arguments follow the τ-bench retail tools so gold action logs replay as-is.
+Each call passes through, in order: argument check, identity, ownership, eligibility,
+confirmation, caps, then the backend with an idempotency key; every call is recorded.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import operator
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, is_dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from omnichannel.agent.guardrails import (
+    ActionEntry,
+    ActionRecorder,
+    Confirmation,
+    Policy,
+    RefundLedger,
+    Session,
+    Verification,
+    action_token,
+    check_caps,
+)
+from omnichannel.agent.toolschema import check_args, tool_schema
+from omnichannel.commerce import (
+    Address,
+    Commerce,
+    CommerceError,
+    Order,
+    OrderStatus,
+)
+
+CANCEL_REASONS = ("no longer needed", "ordered by mistake")
+WRITES = {
+    "cancel_pending_order": True,  # irreversible
+    "modify_pending_order_address": False,
+    "modify_pending_order_payment": False,
+    "modify_pending_order_items": False,
+    "return_delivered_order_items": False,
+    "exchange_delivered_order_items": False,
+    "modify_user_address": False,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ToolResult:
+    """What a tool call gave. `output` is what an engine or a model reads."""
+
+    output: str
+    error: str | None = None
+    confirmation: Confirmation | None = None
+    held: str | None = None
+    handoff: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.confirmation is None and self.held is None
+
+
+class ToolError(Exception):
+    """Refused by a guardrail; the message is safe to show."""
+
+
+def _jsonable(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return {k: _jsonable(v) for k, v in asdict(value).items()}
+    if isinstance(value, tuple) and value and all(
+        isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in value
+    ):
+        return {k: _jsonable(v) for k, v in value}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def as_json(value: Any) -> str:
+    return json.dumps(_jsonable(value), sort_keys=True)
+
+
+_OPS: dict[type, Callable[..., float]] = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+    ast.Div: operator.truediv, ast.USub: operator.neg, ast.UAdd: operator.pos,
+}
+
+
+def _calc(node: ast.AST) -> float:
+    if isinstance(node, ast.Expression):
+        return _calc(node.body)
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+        return float(node.value)
+    if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
+        return _OPS[type(node.op)](_calc(node.left), _calc(node.right))
+    if isinstance(node, ast.UnaryOp) and type(node.op) in _OPS:
+        return _OPS[type(node.op)](_calc(node.operand))
+    raise ValueError("only numbers and + - * / ( ) are allowed")
+
+
+class ToolBox:
+    """The tools one conversation may use, bound to its shop, session and limits."""
+
+    def __init__(
+        self,
+        commerce: Commerce,
+        session: Session,
+        policy: Policy,
+        *,
+        conversation_key: str,
+        ledger: RefundLedger | None = None,
+        recorder: ActionRecorder | None = None,
+    ) -> None:
+        self.commerce = commerce
+        self.session = session
+        self.policy = policy
+        self.key = conversation_key
+        self.ledger = ledger
+        self.recorder = recorder
+        self._refund = 0.0  # of the write in progress, for the record and the caps
+        self._tools: dict[str, Callable[..., Awaitable[str]]] = {
+            name: getattr(self, name) for name in TOOL_NAMES
+        }
+
+    def schemas(self) -> list[dict[str, Any]]:
+        return [tool_schema(name, fn) for name, fn in self._tools.items()]
+
+    def confirm(self, token: str) -> None:
+        """The shopper said yes to exactly the action this token names."""
+        self.session.confirmed.add(token)
+
+    async def call(self, name: str, args: dict[str, Any]) -> ToolResult:
+        fn = self._tools.get(name)
+        if fn is None:
+            result = ToolResult("", error=f"Error: unknown tool {name!r}")
+        elif (problem := check_args(fn, args)) is not None:
+            result = ToolResult("", error=f"Error: {problem}")
+        else:
+            result = await self._guarded(name, fn, args)
+        await self._record(name, args, result)
+        return result
+
+    async def _guarded(
+        self, name: str, fn: Callable[..., Awaitable[str]], args: dict[str, Any]
+    ) -> ToolResult:
+        self._refund = 0.0
+        try:
+            if name in WRITES:
+                gate = await self._gate(name, args)
+                if gate is not None:
+                    return gate
+            out = await fn(**args)
+        except (ToolError, CommerceError) as exc:
+            self._refund = 0.0
+            return ToolResult("", error=f"Error: {exc}")
+        return ToolResult(out, handoff=name == "transfer_to_human_agents")
+
+    async def _gate(self, name: str, args: dict[str, Any]) -> ToolResult | None:
+        """Identity, ownership, eligibility, confirmation and caps for a write."""
+        customer_id = self._require_verified()
+        if name == "modify_user_address":
+            if args["user_id"] != customer_id:
+                raise ToolError("you can only change your own address")
+            order = None
+        else:
+            order = await self._owned_order(args["order_id"])
+            self._eligible(name, order)
+            if name == "cancel_pending_order" and args["reason"] not in CANCEL_REASONS:
+                raise ToolError("the reason must be 'no longer needed' or 'ordered by mistake'")
+        token = action_token(name, args)
+        if not (self.session.auto_confirm or token in self.session.confirmed):
+            return ToolResult("", confirmation=Confirmation(
+                token, name, await self._summary(name, args, order), irreversible=WRITES[name]))
+        if order is not None:
+            amount = await self._refund_amount(name, args, order)
+            verdict = await check_caps(self.policy, self.ledger, customer_id, order.id, amount)
+            if not verdict.allowed:
+                return ToolResult("", held=f"needs staff approval: {verdict.reason}")
+            self._refund = amount
+        self.session.confirmed.discard(token)
+        return None
+
+    # identity and ownership
+    def _require_verified(self) -> str:
+        if self.session.customer_id is None:
+            raise ToolError("please verify your identity first (email and an order number, "
+                            "or name and zip code)")
+        return self.session.customer_id
+
+    async def _owned_order(self, order_id: str) -> Order:
+        order = await self.commerce.get_order(order_id)
+        if self.session.customer_id is None and (
+            self.session.claimed_customer_id == order.customer_id
+        ):
+            self.session.verify(order.customer_id, Verification.EMAIL_AND_ORDER)
+        if self.session.customer_id is None:
+            self._require_verified()
+        if order.customer_id != self.session.customer_id:
+            raise ToolError("that order does not belong to the verified customer")
+        return order
+
+    def _adopt(self, customer_id: str, how: Verification | None) -> None:
+        """One customer per conversation: another identity is refused, never switched to."""
+        if self.session.customer_id not in (None, customer_id):
+            raise ToolError("this conversation is already verified as another customer; "
+                            "I can only help that customer here")
+        if how is not None:
+            self.session.verify(customer_id, how)
+        elif self.session.customer_id is None:
+            self.session.claimed_customer_id = customer_id
+
+    def _eligible(self, name: str, order: Order) -> None:
+        if name.startswith(("cancel_pending", "modify_pending")):
+            if order.status is not OrderStatus.PENDING:
+                raise ToolError(f"order {order.id} is {order.status.value}; only pending "
+                                "orders can be changed or cancelled")
+        elif order.status is not OrderStatus.DELIVERED:
+            raise ToolError(f"order {order.id} is {order.status.value}; only delivered orders "
+                            "can be returned or exchanged")
+        elif self.policy.return_window_days is not None and order.delivered_at is not None:
+            now = datetime.now(order.delivered_at.tzinfo)
+            if now - order.delivered_at > timedelta(days=self.policy.return_window_days):
+                raise ToolError(f"order {order.id} was delivered more than "
+                                f"{self.policy.return_window_days} days ago")
+
+    async def _refund_amount(self, name: str, args: dict[str, Any], order: Order) -> float:
+        prices = {i.item_id: i.price for i in order.items}
+        if name == "cancel_pending_order":
+            return order.total
+        if name == "return_delivered_order_items":
+            return round(sum(prices.get(i, 0.0) for i in args["item_ids"]), 2)
+        if name in ("exchange_delivered_order_items", "modify_pending_order_items"):
+            old = sum(prices.get(i, 0.0) for i in args["item_ids"])
+            new = 0.0
+            for pid, item_id in zip(
+                [next((i.product_id for i in order.items if i.item_id == x), "")
+                 for x in args["item_ids"]], args["new_item_ids"], strict=False,
+            ):
+                try:
+                    variant = (await self.commerce.get_product(pid)).variant(item_id)
+                except CommerceError:
+                    variant = None
+                new += variant.price if variant else 0.0
+            return round(max(0.0, old - new), 2)
+        return 0.0
+
+    async def _summary(self, name: str, args: dict[str, Any], order: Order | None) -> str:
+        names = {i.item_id: f"{i.name} ({i.options_text()})" for i in (order.items if order
+                                                                       else ())}
+        items = "; ".join(names.get(i, i) for i in args.get("item_ids", []))
+        pay = args.get("payment_method_id", "")
+        if name == "cancel_pending_order":
+            return (f"Cancel order {args['order_id']} ({args['reason']}). This cannot be "
+                    f"undone; the refund goes back to the original payment method.")
+        if name == "return_delivered_order_items":
+            return f"Return from order {args['order_id']}: {items}. Refund to {pay}."
+        if name == "exchange_delivered_order_items":
+            return (f"Exchange in order {args['order_id']}: {items} for item(s) "
+                    f"{', '.join(args['new_item_ids'])}; price difference via {pay}.")
+        if name == "modify_pending_order_items":
+            return (f"Change items in order {args['order_id']}: {items} to "
+                    f"{', '.join(args['new_item_ids'])}; price difference via {pay}. "
+                    "Items can be changed only once.")
+        if name == "modify_pending_order_payment":
+            return f"Pay for order {args['order_id']} with {pay} instead."
+        address = ", ".join(str(args[k]) for k in ("address1", "address2", "city", "state",
+                                                    "zip", "country") if args.get(k))
+        if name == "modify_pending_order_address":
+            return f"Ship order {args['order_id']} to {address}."
+        return f"Change your default address to {address}."
+
+    async def _record(self, name: str, args: dict[str, Any], result: ToolResult) -> None:
+        if self.recorder is None:
+            return
+        if result.confirmation is not None:
+            outcome = "needs confirmation"
+        elif result.held is not None:
+            outcome = result.held
+        else:
+            outcome = result.error or result.output[:2000]
+        approved = ("replay" if self.session.auto_confirm else "shopper") if (
+            name in WRITES and result.ok) else None
+        await self.recorder.record(ActionEntry(
+            tool=name, args=args, outcome=outcome, approved_by=approved,
+            customer_id=self.session.customer_id,
+            order_id=args.get("order_id") if isinstance(args.get("order_id"), str) else None,
+            refund=self._refund if result.ok else 0.0,
+        ))
+
+    # tools: public
+    async def list_all_product_types(self) -> str:
+        """List every product type with its product id."""
+        products = await self.commerce.list_products()
+        return json.dumps({p.name: p.id for p in sorted(products, key=lambda p: p.name)})
+
+    async def get_product_details(self, product_id: str) -> str:
+        """Get a product's variants: options, availability and price.
+
+        Args:
+            product_id: the product id (not an item id)
+        """
+        return as_json(await self.commerce.get_product(product_id))
+
+    async def search_products(self, query: str) -> str:
+        """Find products by name or description words.
+
+        Args:
+            query: words the shopper used, like "leather boots"
+        """
+        return as_json(await self.commerce.search_products(query))
+
+    async def lookup_promo_code(self, code: str) -> str:
+        """Look up a promo code's rules.
+
+        Args:
+            code: the code as the shopper typed it
+        """
+        promo = await self.commerce.get_promo(code)
+        if promo is None:
+            raise ToolError(f"promo code {code!r} does not exist")
+        return as_json(promo)
+
+    async def calculate(self, expression: str) -> str:
+        """Calculate an arithmetic expression with + - * / and parentheses.
+
+        Args:
+            expression: for example "(49.99 - 12.5) * 2"
+        """
+        try:
+            return str(round(_calc(ast.parse(expression, mode="eval")), 2))
+        except (SyntaxError, ValueError, ZeroDivisionError) as exc:
+            raise ToolError(f"cannot calculate {expression!r}: {exc}") from exc
+
+    async def think(self, thought: str) -> str:
+        """Think out loud; changes nothing.
+
+        Args:
+            thought: the reasoning
+        """
+        return ""
+
+    async def transfer_to_human_agents(self, summary: str) -> str:
+        """Hand the conversation to the shop's staff with a summary.
+
+        Args:
+            summary: what the shopper needs and what was tried
+        """
+        return "Transfer successful"
+
+    # tools: identity
+    async def find_user_id_by_email(self, email: str) -> str:
+        """Find a customer's user id by email (proof of identity needs an order number too).
+
+        Args:
+            email: the shopper's email address
+        """
+        found = await self.commerce.find_customer_by_email(email)
+        if found is None:
+            raise ToolError("user not found")
+        verified = Verification.REPLAY if self.session.auto_confirm else None
+        self._adopt(found, verified if self.session.customer_id is None else None)
+        return found
+
+    async def find_user_id_by_name_zip(self, first_name: str, last_name: str, zip: str) -> str:
+        """Find and verify a customer by first name, last name and zip code.
+
+        Args:
+            first_name: the shopper's first name
+            last_name: the shopper's last name
+            zip: the zip or postal code of their address
+        """
+        found = await self.commerce.find_customer_by_name_zip(first_name, last_name, zip)
+        if found is None:
+            raise ToolError("user not found")
+        self._adopt(found, Verification.NAME_ZIP)
+        return found
+
+    async def get_user_details(self, user_id: str) -> str:
+        """Get the verified customer's profile: address, payment methods and orders.
+
+        Args:
+            user_id: the verified customer's user id
+        """
+        customer_id = self._require_verified()
+        if user_id != customer_id:
+            raise ToolError("I can only share details of the verified customer")
+        return as_json(await self.commerce.get_customer(user_id))
+
+    async def get_order_details(self, order_id: str) -> str:
+        """Get an order of the verified customer: status, items, tracking and payments.
+
+        Args:
+            order_id: the order id, like "#W0000000"
+        """
+        return as_json(await self._owned_order(order_id))
+
+    # tools: writes (guarded in _gate before they run)
+    async def cancel_pending_order(self, order_id: str, reason: str) -> str:
+        """Cancel a pending order. Irreversible.
+
+        Args:
+            order_id: the order id
+            reason: "no longer needed" or "ordered by mistake"
+        """
+        return self._done(await self.commerce.cancel_order(
+            order_id, reason, key=self._key("cancel_pending_order", order_id, reason)))
+
+    async def modify_pending_order_address(
+        self, order_id: str, address1: str, address2: str, city: str, state: str,
+        country: str, zip: str,
+    ) -> str:
+        """Change the shipping address of a pending order.
+
+        Args:
+            order_id: the order id
+        """
+        address = Address(address1, address2, city, state, country, zip)
+        return self._done(await self.commerce.modify_order_address(
+            order_id, address, key=self._key("modify_pending_order_address", order_id,
+                                             address)))
+
+    async def modify_pending_order_payment(self, order_id: str, payment_method_id: str) -> str:
+        """Pay for a pending order with another of the customer's payment methods.
+
+        Args:
+            order_id: the order id
+            payment_method_id: for example "credit_card_1234567" or "gift_card_7654321"
+        """
+        return self._done(await self.commerce.modify_order_payment(
+            order_id, payment_method_id,
+            key=self._key("modify_pending_order_payment", order_id, payment_method_id)))
+
+    async def modify_pending_order_items(
+        self, order_id: str, item_ids: list[str], new_item_ids: list[str],
+        payment_method_id: str,
+    ) -> str:
+        """Swap items of a pending order for other options of the same products (once only).
+
+        Args:
+            order_id: the order id
+            item_ids: the item ids to change
+            new_item_ids: the new item ids, same order and products
+            payment_method_id: pays or receives the price difference
+        """
+        return self._done(await self.commerce.modify_order_items(
+            order_id, item_ids, new_item_ids, payment_method_id,
+            key=self._key("modify_pending_order_items", order_id, item_ids, new_item_ids,
+                          payment_method_id)))
+
+    async def return_delivered_order_items(
+        self, order_id: str, item_ids: list[str], payment_method_id: str
+    ) -> str:
+        """Return items of a delivered order; the refund goes to the original payment method
+        or a gift card.
+
+        Args:
+            order_id: the order id
+            item_ids: the item ids to return
+            payment_method_id: where the refund goes
+        """
+        return self._done(await self.commerce.return_items(
+            order_id, item_ids, payment_method_id,
+            key=self._key("return_delivered_order_items", order_id, item_ids,
+                          payment_method_id)))
+
+    async def exchange_delivered_order_items(
+        self, order_id: str, item_ids: list[str], new_item_ids: list[str],
+        payment_method_id: str,
+    ) -> str:
+        """Exchange items of a delivered order for other options of the same products.
+
+        Args:
+            order_id: the order id
+            item_ids: the item ids to exchange
+            new_item_ids: the new item ids, same order and products
+            payment_method_id: pays or receives the price difference
+        """
+        return self._done(await self.commerce.exchange_items(
+            order_id, item_ids, new_item_ids, payment_method_id,
+            key=self._key("exchange_delivered_order_items", order_id, item_ids, new_item_ids,
+                          payment_method_id)))
+
+    async def modify_user_address(
+        self, user_id: str, address1: str, address2: str, city: str, state: str,
+        country: str, zip: str,
+    ) -> str:
+        """Change the verified customer's default address.
+
+        Args:
+            user_id: the verified customer's user id
+        """
+        address = Address(address1, address2, city, state, country, zip)
+        result = await self.commerce.update_default_address(
+            user_id, address, key=self._key("modify_user_address", user_id, address))
+        return as_json(result.customer)
+
+    def _key(self, *parts: Any) -> str:
+        return f"{self.key}:{action_token(str(parts[0]), {'args': list(parts[1:])})}"
+
+    @staticmethod
+    def _done(result: Any) -> str:
+        return as_json(result.order)
+
+
+TOOL_NAMES = (
+    "find_user_id_by_email", "find_user_id_by_name_zip", "get_user_details",
+    "get_order_details", "get_product_details", "list_all_product_types", "search_products",
+    "lookup_promo_code", "calculate", "think", "transfer_to_human_agents",
+    "cancel_pending_order", "modify_pending_order_address", "modify_pending_order_payment",
+    "modify_pending_order_items", "return_delivered_order_items",
+    "exchange_delivered_order_items", "modify_user_address",
+)
