@@ -59,6 +59,7 @@ def make_config(tmp_path: Path, toml: str = "", *, engine: str = "echo",
         "agent": {"engine": engine, "debounce_seconds": debounce},
         "outbox": {"poll_seconds": 0.05, "backoff_base": 0.05},
         "channels": {"loopback": {"enabled": True}},
+        "commerce": {"backend": "none"},
     }
     if webchat:
         base["channels"]["webchat"] = {"enabled": True}  # type: ignore[index]

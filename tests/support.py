@@ -40,6 +40,9 @@ format = "json"
 [agent]
 debounce_seconds = {debounce}
 
+[commerce]
+backend = "none"
+
 [channels.webchat]
 enabled = true
 {extra}

@@ -15,8 +15,11 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from omnichannel.agent import Deps, Voice, make_engine
+from omnichannel.agent.guardrails import Policy
 from omnichannel.agent.knowledge import builtin_helpcenter, find_documents, load_document
 from omnichannel.channel import Adapter, Brand, ChatHistory, Handler, Inbound, Published
+from omnichannel.commerce import Commerce
+from omnichannel.commerce.backends import close_backend, open_backend
 from omnichannel.config import Config
 from omnichannel.registry import channel_settings
 from omnichannel.router import Router
@@ -32,6 +35,7 @@ class Runtime:
 
     config: Config
     store: Store | None = None
+    commerce: Commerce | None = None
     router: Router | None = None
     adapters: dict[str, Adapter] = field(default_factory=dict)
     supervisors: dict[str, Supervisor] = field(default_factory=dict)
@@ -143,8 +147,13 @@ def build_app(config: Config, *, engine_name: str | None = None) -> web.Applicat
         rt.store = store
         changed = await index_knowledge(store, config)
         log.info("store open", extra={"path": str(store.db.path), "knowledge_changed": changed})
-        rt.router = make_router(config, store, rt.adapter, engine_name)
+        c = config.commerce
+        rt.commerce = await asyncio.to_thread(
+            open_backend, c.backend, c.data, config.store.state_dir, c.seed,
+            config.guardrails.return_window_days or None)
+        rt.router = make_router(config, store, rt.adapter, engine_name, rt.commerce)
         yield
+        await close_backend(rt.commerce)
         await asyncio.to_thread(store.close)
 
     async def outbox_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -177,12 +186,21 @@ def make_router(
     store: Store,
     adapters: Callable[[str], Adapter | None],
     engine_name: str | None = None,
+    commerce: Commerce | None = None,
 ) -> Router:
     b = config.brand
     voice = Voice(shop_name=b.shop_name, assistant_name=b.assistant_name, greeting=b.greeting,
                   sign_off=b.sign_off, person_label=b.person_label)
     deps = Deps(knowledge=store, voice=voice, max_failures=config.agent.max_failures)
-    return Router(config, store, make_engine(engine_name or config.agent.engine), deps, adapters)
+    g = config.guardrails
+    policy = Policy(
+        return_window_days=g.return_window_days or None,
+        max_refund_per_order=g.max_refund_per_order or None,
+        max_refund_per_customer_30d=g.max_refund_per_customer_30d or None,
+        max_refund_per_day=g.max_refund_per_day or None,
+    )
+    return Router(config, store, make_engine(engine_name or config.agent.engine), deps, adapters,
+                  commerce=commerce, policy=policy)
 
 
 def _adapter_ctx(rt: Runtime, name: str, cls: type[Adapter], settings: BaseModel):  # type: ignore[no-untyped-def]

@@ -29,15 +29,25 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     config = _load(args.config)
     channel_settings(config)  # every channel problem before anything starts
+    _check_commerce(config)
     logs.setup(config.logging.level, config.logging.format)
     asyncio.run(serve(config))
     return 0
+
+
+def _check_commerce(config: Config) -> None:
+    c = config.commerce
+    if c.backend == "taubench" and (c.data is None or not (c.data / "users.json").is_file()):
+        raise ConfigError(config.source, [
+            f"commerce.data: {c.data} has no users.json (expected a τ-bench folder with "
+            "users.json, orders.json and products.json)"])
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from omnichannel.registry import channel_settings
 
     config = _load(args.path or args.config)
+    _check_commerce(config)
     channels = channel_settings(config)
     print(f"{config.source}: ok (channels: {', '.join(channels) or 'none'}; "
           f"engine: {config.agent.engine}; state: {config.store.state_dir})")
@@ -68,6 +78,18 @@ def cmd_init(args: argparse.Namespace) -> int:
         docs = await store.document_count()
         print(f"state directory {config.store.state_dir} ready; knowledge: {docs} documents "
               f"({changed} indexed now)")
+        if args.demo:
+            from omnichannel.commerce.backends import close_backend, open_backend
+
+            path = config.commerce.data or config.store.state_dir / "demo-shop.db"
+            if path.exists() and args.force:
+                path.unlink()
+            shop = await asyncio.to_thread(open_backend, "demo", path, config.store.state_dir,
+                                           config.commerce.seed)
+            assert shop is not None
+            products = await shop.list_products()
+            await close_backend(shop)
+            print(f"demo shop {path}: {len(products)} products (seed {config.commerce.seed})")
         return 0
 
     return _with_store(config, go)
@@ -212,7 +234,9 @@ def build_parser() -> argparse.ArgumentParser:
     add("run", cmd_run, "run the gateway daemon")
     chat = add("chat", cmd_chat, "talk to the agent from this terminal")
     chat.add_argument("--engine", choices=["builtin", "echo"], default=None)
-    add("init", cmd_init, "create the state directory and index the help center")
+    ini = add("init", cmd_init, "create the state directory and index the help center")
+    ini.add_argument("--demo", action="store_true", help="also generate the demo shop")
+    ini.add_argument("--force", action="store_true", help="regenerate the demo shop")
     cfg = sub.add_parser("config", help="configuration tools")
     cfg_sub = cfg.add_subparsers(dest="config_command", required=True)
     val = cfg_sub.add_parser("validate", help="check a config file and exit")

@@ -99,6 +99,23 @@ class OutboxConfig(Section):
     poll_seconds: float = Field(1.0, gt=0)
 
 
+class CommerceConfig(Section):
+    backend: Literal["demo", "taubench", "none"] = "demo"
+    # demo: the shop's SQLite file (default: <state_dir>/demo-shop.db, generated on first
+    # run); taubench: a folder with users.json, orders.json and products.json.
+    data: Path | None = None
+    seed: int = 7
+
+
+class GuardrailsConfig(Section):
+    """Limits enforced by the tool layer; 0 switches a limit off."""
+
+    return_window_days: int = Field(30, ge=0)
+    max_refund_per_order: float = Field(500.0, ge=0)
+    max_refund_per_customer_30d: float = Field(1000.0, ge=0)
+    max_refund_per_day: float = Field(5000.0, ge=0)
+
+
 class Config(Section):
     server: ServerConfig = ServerConfig()
     store: StoreConfig = StoreConfig()
@@ -108,6 +125,8 @@ class Config(Section):
     knowledge: KnowledgeConfig = KnowledgeConfig()
     handoff: HandoffConfig = HandoffConfig()
     outbox: OutboxConfig = OutboxConfig()
+    commerce: CommerceConfig = CommerceConfig()
+    guardrails: GuardrailsConfig = GuardrailsConfig()
     # Each table is validated by its adapter's `config_model` (registry.validate_channels).
     channels: dict[str, dict[str, Any]] = {}
     source: str = Field("<defaults>", exclude=True)
@@ -196,4 +215,6 @@ def load(path: Path, env: dict[str, str] | None = None) -> Config:
     if not config.store.state_dir.is_absolute():
         config.store.state_dir = base / config.store.state_dir
     config.knowledge.paths = [p if p.is_absolute() else base / p for p in config.knowledge.paths]
+    if config.commerce.data is not None and not config.commerce.data.is_absolute():
+        config.commerce.data = base / config.commerce.data
     return config

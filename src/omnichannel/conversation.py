@@ -75,6 +75,8 @@ class Conversation:
     intent: str | None = None
     failures: int = 0
     owner_epoch: int = 0
+    agent_state: str | None = None
+    tool_session: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

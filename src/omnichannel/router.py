@@ -17,7 +17,9 @@ from dataclasses import replace
 
 from omnichannel import faults
 from omnichannel.agent import Deps, Engine, Handoff, HandoffReason, Turn
+from omnichannel.agent.guardrails import Policy, Session, Verification
 from omnichannel.agent.intents import redact_cards
+from omnichannel.agent.tools import ToolBox
 from omnichannel.channel import (
     Adapter,
     ChatHistory,
@@ -26,11 +28,12 @@ from omnichannel.channel import (
     Published,
 )
 from omnichannel.chunking import chunk_text
+from omnichannel.commerce import Commerce
 from omnichannel.config import Config
 from omnichannel.conversation import Button, Conversation, Message, Owner, Role
 from omnichannel.logs import conversation_var
 from omnichannel.outbox import Outbox
-from omnichannel.store import OutMessage, Store, TurnWrite
+from omnichannel.store import OutMessage, PendingTurn, Store, TurnWrite
 
 log = logging.getLogger(__name__)
 
@@ -93,8 +96,13 @@ class Router:
         engine: Engine,
         deps: Deps,
         adapters: Callable[[str], Adapter | None],
+        *,
+        commerce: Commerce | None = None,
+        policy: Policy | None = None,
     ) -> None:
         self.config = config
+        self.commerce = commerce
+        self.policy = policy or Policy()
         self.store = store
         self.engine = engine
         self.deps = deps
@@ -164,8 +172,9 @@ class Router:
         typing = (asyncio.get_running_loop().call_later(
             TYPING_AFTER, lambda: asyncio.ensure_future(_typing(adapter, conv.chat_id)))
             if adapter is not None and adapter.capabilities.typing else None)
+        tools = await self._toolbox(pending) if self.commerce is not None else None
         try:
-            turn = await self._respond(conv, pending.history)
+            turn = await self._respond(conv, pending.history, tools)
         finally:
             if typing is not None:
                 typing.cancel()
@@ -188,16 +197,40 @@ class Router:
                 handoff_reason=turn.handoff.reason.value if turn.handoff else None,
                 handoff_summary=turn.handoff.summary if turn.handoff else None,
                 owner_epoch=conv.owner_epoch,
+                agent_state=turn.state,
+                tool_session=tools.session.to_json() if tools else None,
             )
         )
         if turn.handoff is not None:
             log.info("handed off", extra={"reason": turn.handoff.reason.value})
         self.outbox.kick(conv.id, outbox_ids)
 
-    async def _respond(self, conv: Conversation, history: Sequence[Message]) -> Turn:
+    async def _toolbox(self, pending: PendingTurn) -> ToolBox:
+        """The shop's tools for this turn, with what the channel itself proved about identity."""
+        assert self.commerce is not None
+        conv, contact = pending.conversation, pending.contact
+        session = Session.from_json(conv.tool_session)
+        if not session.verified:
+            found, how = None, None
+            if contact.email_verified and contact.email:
+                found = await self.commerce.find_customer_by_email(contact.email)
+                how = Verification.SIGNED_IDENTITY
+            if found is None and contact.phone_verified and contact.phone:
+                found = await self.commerce.find_customer_by_phone(contact.phone)
+                how = Verification.CHANNEL_PHONE
+            if found is not None and how is not None:
+                session.verify(found, how)
+        log_ = self.store.ledger(conv.id)
+        return ToolBox(self.commerce, session, self.policy, conversation_key=f"conv-{conv.id}",
+                       ledger=log_, recorder=log_)
+
+    async def _respond(
+        self, conv: Conversation, history: Sequence[Message], tools: ToolBox | None = None
+    ) -> Turn:
         """Invariant 7: an engine failure becomes a holding reply and a handoff, never silence."""
         try:
-            return await self.engine.respond(conv, history, self.deps)
+            deps = replace(self.deps, tools=tools) if tools is not None else self.deps
+            return await self.engine.respond(conv, history, deps)
         except Exception:
             log.exception("engine failed", extra={"engine": self.engine.name})
             return Turn(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from omnichannel.agent.knowledge import KnowledgeSource
+from omnichannel.agent.tools import ToolBox
 from omnichannel.agent.turn import Turn
 from omnichannel.agent.voice import Voice
 from omnichannel.conversation import Conversation, Message, Role
@@ -17,6 +18,8 @@ class Deps:
     knowledge: KnowledgeSource
     voice: Voice
     max_failures: int = 2
+    # The shop's tools for this conversation; None when no commerce backend is configured.
+    tools: ToolBox | None = None
 
 
 class Engine(Protocol):

@@ -45,3 +45,5 @@ class Turn:
     # The turn could not help (unknown question): counts toward the repeated-failure handoff.
     failed: bool = False
     sources: tuple[str, ...] = field(default_factory=tuple)
+    # The engine's dialogue state after this turn (JSON it alone reads), kept by the router.
+    state: str | None = None

@@ -8,6 +8,7 @@ import getpass
 from omnichannel.adapters.loopback import LoopbackAdapter
 from omnichannel.app import GatewayContext, Runtime, index_knowledge, make_router
 from omnichannel.channel import Outbound
+from omnichannel.commerce.backends import close_backend, open_backend
 from omnichannel.config import Config
 from omnichannel.conversation import Owner
 from omnichannel.store import Store
@@ -30,8 +31,11 @@ async def chat(config: Config, engine: str | None = None) -> int:
     rt = Runtime(config=config, store=store)
     await index_knowledge(store, config)
     b = config.brand
+    c = config.commerce
+    commerce = await asyncio.to_thread(open_backend, c.backend, c.data, config.store.state_dir,
+                                       c.seed, config.guardrails.return_window_days or None)
     router = make_router(config, store, lambda name: adapter if name == adapter.name else None,
-                         engine)
+                         engine, commerce)
     rt.router = router
     await router.outbox.start(recover=False, poll=False)
     await adapter.start(GatewayContext(rt, adapter.name))
@@ -73,5 +77,6 @@ async def chat(config: Config, engine: str | None = None) -> int:
     finally:
         await router.stop()
         await router.outbox.stop()
+        await close_backend(commerce)
         await asyncio.to_thread(store.close)
     return 0

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from omnichannel.channel import Inbound, Published
 from omnichannel.conversation import (
     Button,
+    Contact,
     Conversation,
     Message,
     Owner,
@@ -48,6 +49,8 @@ def row_conversation(row: sqlite3.Row) -> Conversation:
         intent=row["intent"],
         failures=row["failures"] or 0,
         owner_epoch=row["owner_epoch"] or 0,
+        agent_state=row["agent_state"],
+        tool_session=row["tool_session"],
     )
 
 
@@ -148,11 +151,12 @@ def _identity(conn: sqlite3.Connection, inbound: Inbound, now: float) -> tuple[i
             contact_id = found["id"] if found else None
         if contact_id is None:
             contact_id = conn.execute(
-                "INSERT INTO contacts (name, email, email_verified, created_at) "
-                "VALUES (?, ?, ?, ?)",
+                "INSERT INTO contacts (name, email, email_verified, phone, phone_verified, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?)",
                 (inbound.sender_name,
                  inbound.verified_email.lower() if inbound.verified_email else None,
-                 1 if inbound.verified_email else 0, now),
+                 1 if inbound.verified_email else 0,
+                 inbound.verified_phone, 1 if inbound.verified_phone else 0, now),
             ).lastrowid
         identity_id = conn.execute(
             "INSERT INTO identities (channel, account, external_id, contact_id, display_name, "
@@ -171,6 +175,7 @@ class PendingTurn:
     history: tuple[Message, ...]
     journal_ids: tuple[int, ...]
     last_inbound_at: float
+    contact: Contact
 
 
 def pending_turn(conn: sqlite3.Connection, conversation_id: int, limit: int) -> PendingTurn:
@@ -207,11 +212,17 @@ def _pending_turn(conn: sqlite3.Connection, conversation_id: int, limit: int) ->
         ).fetchall() if fresh else []
     history = [row_message(r) for r in rows if r["id"] not in fresh]
     history += [row_message(r) for r in rows if r["id"] in fresh]
+    person = conn.execute("SELECT * FROM contacts WHERE id = ?", (conv["contact_id"],)).fetchone()
     return PendingTurn(
         conversation=row_conversation(conv),
         history=tuple(history),
         journal_ids=tuple(r["id"] for r in journal),
         last_inbound_at=conv["last_inbound_at"] or 0.0,
+        contact=Contact(
+            id=person["id"], name=person["name"], email=person["email"], phone=person["phone"],
+            email_verified=bool(person["email_verified"]),
+            phone_verified=bool(person["phone_verified"]),
+        ),
     )
 
 

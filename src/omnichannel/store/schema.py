@@ -56,6 +56,9 @@ def _v1(db: sqlite_utils.Database) -> None:
             "owner_epoch": int,
             "console_ref": str,
             "handoff_reason": str,
+            # The engine's dialogue state and the tool layer's session, as JSON.
+            "agent_state": str,
+            "tool_session": str,
             "created_at": float,
             "updated_at": float,
             "last_inbound_at": float,

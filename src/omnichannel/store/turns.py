@@ -29,6 +29,8 @@ class TurnWrite:
     failures: int | None = None
     # The owner epoch the turn read; a takeover since then silences its agent rows.
     owner_epoch: int = 0
+    agent_state: str | None = None
+    tool_session: str | None = None
     handoff_reason: str | None = None
     handoff_summary: str | None = None
 
@@ -53,8 +55,10 @@ def commit_turn(conn: sqlite3.Connection, turn: TurnWrite) -> list[int]:
     mark_handled(conn, turn.journal_ids)
     conn.execute(
         "UPDATE conversations SET intent = COALESCE(?, intent), "
-        "failures = COALESCE(?, failures), updated_at = ? WHERE id = ?",
-        (turn.intent, turn.failures, time.time(), turn.conversation_id),
+        "failures = COALESCE(?, failures), agent_state = ?, "
+        "tool_session = COALESCE(?, tool_session), updated_at = ? WHERE id = ?",
+        (turn.intent, turn.failures, turn.agent_state, turn.tool_session, time.time(),
+         turn.conversation_id),
     )
     return outbox_ids
 

@@ -335,8 +335,8 @@ class _Gen:
     def products(self) -> list[tuple[str, str, list[tuple[str, float, str]]]]:
         rng, out = self.rng, []
         sold_out = set(rng.sample(range(len(CATALOGUE)), 3))
-        for index, (name, category, price, spec, description) in enumerate(CATALOGUE):
-            base = float(price)
+        for index, (name, category, base_price, spec, description) in enumerate(CATALOGUE):
+            base = float(base_price)
             pid = self.digits(10)
             dims = _options(spec)
             combos: list[list[tuple[str, str, float]]] = [[]]
@@ -415,101 +415,104 @@ class _Gen:
 
     def order(self, oid: str, created: datetime, products: list[Any], popularity: list[float],
               customer: Any, ups_account: str) -> None:
-        rng, now, rows = self.rng, self.now, self.rows
+        rng, now = self.rng, self.now
         cid, home, methods = customer
         addr = home if rng.random() < 0.9 else self.address(home[4])
-        chosen: list[Any] = []
-        for _ in range(rng.choices([1, 2, 3, 4], [50, 30, 15, 5])[0]):
-            product = rng.choices(products, popularity)[0]
-            if product not in chosen:
-                chosen.append(product)
-        items = []
-        for position, (pid, name, variants) in enumerate(chosen):
+        count = rng.choices([1, 2, 3, 4], [50, 30, 15, 5])[0]
+        items: list[Row] = []
+        for n in dict.fromkeys(rng.choices(range(len(products)), popularity, k=count)):
+            pid, name, variants = products[n]
             item_id, price, opts = rng.choice(variants)
-            items.append((oid, position, pid, item_id, name, price, opts))
+            items.append((oid, len(items), pid, item_id, name, price, opts))
         total = round(sum(i[5] for i in items), 2)
-        usable = [m for m in methods if m[1] != "gift_card" or m[2] >= total]
-        pm = rng.choice(usable)[0]
+        pm = rng.choice([m for m in methods if m[1] != "gift_card" or m[2] >= total])[0]
         pays = [("payment", total, pm, created)]
         canada = addr[4] == "Canada"
         express = not canada and rng.random() < 0.15
-        service = "express" if express else "standard"
-        status, cancel_reason = "pending", None
-        extra: dict[str, Any] = {}
+        status, cancel_reason, extra = "pending", None, dict[str, Any]()
         ready = created + timedelta(days=rng.uniform(0.5, 2.0))
         shipped = _next_business_day(ready + timedelta(hours=rng.uniform(4, 30)))
         fulfillments: list[Row] = []
-        if rng.random() < 0.06 and created + (ready - created) * 0.5 <= now:
+        if rng.random() < 0.06 and created + (ready - created) / 2 <= now:
             status = "cancelled"
             cancel_reason = rng.choice(["no longer needed", "ordered by mistake"])
-            pays.append(("refund", total, pm, created + (ready - created) * 0.5))
+            pays.append(("refund", total, pm, created + (ready - created) / 2))
         elif ready <= now < shipped:
             status = "processed"
         elif shipped <= now:
-            if canada:
-                carrier = rng.choices(["Canada Post", "UPS", "FedEx"], [75, 15, 10])[0]
-            else:
-                carrier = rng.choices(["USPS", "UPS", "FedEx"], [1, 4, 3] if express
-                                      else [45, 35, 20])[0]
-            groups = [list(range(len(items)))]
-            if len(items) > 1 and rng.random() < 0.15:
-                cut = rng.randint(1, len(items) - 1)
-                groups = [groups[0][:cut], groups[0][cut:]]
-            delivered_all = True
-            for g, group in enumerate(groups):
-                sent = add_business_days(shipped, g)
-                if sent > now:
-                    delivered_all = False
-                    continue
-                days = rng.randint(1, 2) if express else (
-                    rng.randint(5, 10) if canada else rng.randint(3, 5))
-                estimate = add_business_days(sent, days).replace(hour=23, minute=59, second=0)
-                luck = rng.random()
-                if luck < 0.08:
-                    arrive = estimate + timedelta(days=rng.randint(1, 4))
-                elif luck < 0.10:
-                    arrive = estimate + timedelta(days=rng.randint(5, 12))
-                else:
-                    arrive = max(add_business_days(sent, 1),
-                                 estimate - timedelta(days=rng.choice([0, 0, 0, 1, 1, 2])))
-                arrive = arrive.replace(hour=rng.randint(14, 23), minute=rng.randint(0, 59))
-                delivered = iso(arrive) if arrive <= now else None
-                delivered_all = delivered_all and delivered is not None
-                tracking = tracking_number(rng, carrier, ups_account, express)
-                fulfillments.append((
-                    oid, g, carrier, json.dumps([tracking]),
-                    json.dumps([items[i][3] for i in group]),
-                    CARRIER_URLS[carrier].format(tracking), iso(sent), iso(estimate), delivered))
-                if delivered and arrive > estimate and rng.random() < 0.35:
-                    pays.append(("refund", round(total * 0.1, 2), pm, arrive + timedelta(days=1)))
-            status = "delivered" if delivered_all else "shipped"
+            status = self.ship(oid, items, shipped, canada, express, ups_account, fulfillments)
+            for f in fulfillments:  # a goodwill credit on some late deliveries
+                if f[8] and f[8] > f[7] and rng.random() < 0.35:
+                    pays.append(("refund", round(total * 0.1, 2), pm,
+                                 datetime.fromisoformat(f[8]) + timedelta(days=1)))
             last = max((f[8] or "") for f in fulfillments)
             if status == "delivered" and now - datetime.fromisoformat(last) < timedelta(days=25):
-                luck = rng.random()
-                if luck < 0.07:
-                    status = "return requested"
-                    extra["return_items"] = json.dumps(
-                        [i[3] for i in rng.sample(items, rng.randint(1, len(items)))])
-                    extra["return_payment_method_id"] = pm
-                elif luck < 0.10:
-                    old = rng.choice(items)
-                    options = [v for v in next(p for p in products if p[0] == old[2])[2]
-                               if v[0] != old[3]]
-                    new = rng.choice(options)
-                    status = "exchange requested"
-                    extra["exchange_items"] = json.dumps([old[3]])
-                    extra["exchange_new_items"] = json.dumps([new[0]])
-                    extra["exchange_payment_method_id"] = pm
-                    extra["exchange_price_difference"] = round(new[1] - old[5], 2)
-        rows["orders"].append((
-            oid, cid, status, iso(created), service, *addr[:6], cancel_reason,
-            extra.get("return_items", "[]"), extra.get("return_payment_method_id"),
+                status, extra = self.after_delivery(items, products, pm)
+        self.rows["orders"].append((
+            oid, cid, status, iso(created), "express" if express else "standard", *addr[:6],
+            cancel_reason, extra.get("return_items", "[]"), extra.get("return_payment_method_id"),
             extra.get("exchange_items", "[]"), extra.get("exchange_new_items", "[]"),
             extra.get("exchange_payment_method_id"), extra.get("exchange_price_difference")))
-        rows["order_items"].extend(items)
-        rows["fulfillments"].extend(fulfillments)
-        rows["payments"].extend((oid, n, kind, amount, method, iso(at))
-                                for n, (kind, amount, method, at) in enumerate(pays))
+        self.rows["order_items"].extend(items)
+        self.rows["fulfillments"].extend(fulfillments)
+        self.rows["payments"].extend((oid, n, kind, amount, method, iso(at))
+                                     for n, (kind, amount, method, at) in enumerate(pays))
+
+    def ship(self, oid: str, items: list[Row], shipped: datetime, canada: bool, express: bool,
+             ups_account: str, out: list[Row]) -> str:
+        """Packages (sometimes two) with carrier, tracking, estimate and, once arrived, the
+        delivery time; a few arrive late. Returns the order's status."""
+        rng, now = self.rng, self.now
+        if canada:
+            carrier = rng.choices(["Canada Post", "UPS", "FedEx"], [75, 15, 10])[0]
+        else:
+            carrier = rng.choices(["USPS", "UPS", "FedEx"], [1, 4, 3] if express else [9, 7, 4])[0]
+        groups = [list(range(len(items)))]
+        if len(items) > 1 and rng.random() < 0.15:
+            cut = rng.randint(1, len(items) - 1)
+            groups = [groups[0][:cut], groups[0][cut:]]
+        delivered_all = True
+        for g, group in enumerate(groups):
+            sent = add_business_days(shipped, g)
+            if sent > now:
+                delivered_all = False
+                continue
+            days = rng.randint(1, 2) if express else rng.randint(5, 10) if canada else (
+                rng.randint(3, 5))
+            estimate = add_business_days(sent, days).replace(hour=23, minute=59, second=0)
+            luck = rng.random()
+            if luck < 0.1:  # late: most by a few days, some by one or two weeks
+                arrive = estimate + timedelta(days=rng.randint(1, 4) if luck < 0.08 else
+                                              rng.randint(5, 12))
+            else:
+                arrive = max(add_business_days(sent, 1),
+                             estimate - timedelta(days=rng.choice([0, 0, 0, 1, 1, 2])))
+            arrive = arrive.replace(hour=rng.randint(14, 23), minute=rng.randint(0, 59))
+            delivered_all = delivered_all and arrive <= now
+            tracking = tracking_number(rng, carrier, ups_account, express)
+            out.append((oid, g, carrier, json.dumps([tracking]),
+                        json.dumps([items[i][3] for i in group]),
+                        CARRIER_URLS[carrier].format(tracking), iso(sent), iso(estimate),
+                        iso(arrive) if arrive <= now else None))
+        return "delivered" if delivered_all else "shipped"
+
+    def after_delivery(self, items: list[Row], products: list[Any],
+                       pm: str) -> tuple[str, dict[str, Any]]:
+        """A few recent deliveries already have a return or an exchange requested."""
+        rng, luck = self.rng, self.rng.random()
+        if luck < 0.07:
+            returned = [i[3] for i in rng.sample(items, rng.randint(1, len(items)))]
+            return "return requested", {"return_items": json.dumps(returned),
+                                        "return_payment_method_id": pm}
+        if luck < 0.10:
+            old = rng.choice(items)
+            variants = next(p for p in products if p[0] == old[2])[2]
+            new = rng.choice([v for v in variants if v[0] != old[3]])
+            return "exchange requested", {
+                "exchange_items": json.dumps([old[3]]), "exchange_new_items": json.dumps([new[0]]),
+                "exchange_payment_method_id": pm,
+                "exchange_price_difference": round(new[1] - old[5], 2)}
+        return "delivered", {}
 
     def promos(self) -> None:
         day = timedelta(days=1)

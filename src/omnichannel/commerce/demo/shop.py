@@ -18,10 +18,11 @@ import sqlite3
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict
+from dataclasses import asdict, is_dataclass, replace
 from datetime import UTC, datetime, timedelta
+from enum import Enum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args, get_origin, get_type_hints
 
 from omnichannel.commerce.demo.generate import as_utc, generate, iso, phone_key, zip_key
 from omnichannel.commerce.model import (
@@ -187,35 +188,25 @@ def _load_products(conn: Conn, product_id: str | None = None) -> list[Product]:
 
 
 def _result_json(result: WriteResult) -> str:
-    return json.dumps(asdict(result), default=lambda o: iso(o) if isinstance(o, datetime)
-                      else str(o))
+    return json.dumps(asdict(result), default=iso)
 
 
-def _order_from(d: dict[str, Any]) -> Order:
-    return Order(
-        d["id"], d["customer_id"], Address(**d["address"]),
-        tuple(OrderItem(i["name"], i["product_id"], i["item_id"], i["price"],
-                        tuple((k, v) for k, v in i["options"])) for i in d["items"]),
-        tuple(Fulfillment(tuple(f["tracking_ids"]), tuple(f["item_ids"]), f["carrier"],
-                          f["tracking_url"], _dt(f["shipped_at"]), _dt(f["estimated_delivery"]),
-                          _dt(f["delivered_at"])) for f in d["fulfillments"]),
-        OrderStatus(d["status"]), tuple(Payment(**p) for p in d["payment_history"]),
-        _dt(d["created_at"]), tuple(d["return_items"]), tuple(d["exchange_items"]),
-        tuple(d["exchange_new_items"]), d["cancel_reason"])
-
-
-def _customer_from(d: dict[str, Any]) -> Customer:
-    methods = tuple(PaymentMethod(m["id"], PaymentSource(m["source"]), m["brand"],
-                                  m["last_four"], m["balance"]) for m in d["payment_methods"])
-    return Customer(d["id"], d["first_name"], d["last_name"], d["email"],
-                    Address(**d["address"]), methods, tuple(d["order_ids"]), d["phone"])
-
-
-def _result_from(text: str) -> WriteResult:
-    d = json.loads(text)
-    return WriteResult(_order_from(d["order"]) if d["order"] else None,
-                       _customer_from(d["customer"]) if d["customer"] else None,
-                       True, d["detail"])
+def _decode(tp: Any, value: Any) -> Any:
+    """Rebuild a model value from its JSON form (for replaying a stored WriteResult)."""
+    if value is None:
+        return None
+    if isinstance(tp, type) and is_dataclass(tp):
+        hints = get_type_hints(tp)
+        return tp(**{k: _decode(hints[k], v) for k, v in value.items()})
+    args = get_args(tp)
+    if get_origin(tp) is tuple:
+        return tuple(_decode(args[0] if args[-1] is Ellipsis else a, v)
+                     for a, v in zip(args * len(value), value, strict=False))
+    if args:  # X | None
+        return _decode(next(a for a in args if a is not type(None)), value)
+    if tp is datetime:
+        return datetime.fromisoformat(value)
+    return tp(value) if isinstance(tp, type) and issubclass(tp, Enum) else value
 
 
 class DemoCommerce:
@@ -361,7 +352,8 @@ class DemoCommerce:
                 if seen["fingerprint"] != fingerprint:
                     raise InvalidRequest("This request conflicts with an earlier one.")
                 conn.execute("COMMIT")
-                return _result_from(seen["result"])
+                first: WriteResult = _decode(WriteResult, json.loads(seen["result"]))
+                return replace(first, replayed=True)
             result = fn(conn)
             conn.execute("INSERT INTO idempotency_keys VALUES (?, ?, ?, ?, ?)",
                          (key, op, fingerprint, _result_json(result), iso(self._today())))
@@ -371,43 +363,53 @@ class DemoCommerce:
             conn.execute("ROLLBACK")
             raise
 
-    def _method(self, conn: Conn, customer_id: str, method_id: str) -> PaymentMethod:
-        method = _load_customer(conn, customer_id).payment(method_id.strip())
+    def _order(self, conn: Conn, order_id: str, *, pending: str = "",
+               delivered: str = "") -> Order:
+        """The order, if its status allows the action (`pending` or `delivered`: what to
+        tell the shopper when it doesn't; delivered also means within the return window)."""
+        order = _load_order(conn, order_id)
+        if pending and order.status is not OrderStatus.PENDING:
+            raise _refusal(order, pending)
+        if delivered:
+            at, days = order.delivered_at, self.return_window_days
+            if order.status is not OrderStatus.DELIVERED or at is None:
+                raise _refusal(order, delivered)
+            if days is not None and self._today() - at > timedelta(days=days):
+                raise NotEligible(f"Order {order.id} was delivered on {at:%B} {at.day}, "
+                                  f"{at.year}, more than {days} days ago, so {delivered}.")
+        return order
+
+    def _method(self, conn: Conn, order: Order, method_id: str, *,
+                refund: bool = False) -> PaymentMethod:
+        """One of the customer's payment methods; refunds only to one that paid for this
+        order or to a gift card."""
+        method = _load_customer(conn, order.customer_id).payment(method_id.strip())
         if method is None:
             raise InvalidRequest("That payment method isn't on your account.")
+        paid = {p.payment_method_id for p in order.payment_history
+                if p.transaction_type == "payment"}
+        if refund and method.id not in paid and method.source is not PaymentSource.GIFT_CARD:
+            raise InvalidRequest("Refunds go back to the original payment method or to a gift "
+                                 "card on your account.")
         return method
 
     def _pay(self, conn: Conn, order_id: str, kind: str, amount: float,
              method: PaymentMethod) -> None:
+        """Append a payment or refund; gift cards are charged or credited at once."""
         amount = round(amount, 2)
         if method.source is PaymentSource.GIFT_CARD:
-            change = amount if kind == "refund" else -amount
-            if kind == "payment" and (method.balance or 0.0) < amount - 0.005:
-                raise InvalidRequest(
-                    f"The gift card has {_money(method.balance or 0.0)} left, not enough for "
-                    f"{_money(amount)}.")
+            if kind == "payment":
+                _check_balance(method, amount)
             conn.execute("UPDATE payment_methods SET balance = round(balance + ?, 2) "
-                         "WHERE id = ?", (change, method.id))
+                         "WHERE id = ?", (amount if kind == "refund" else -amount, method.id))
         conn.execute(
             "INSERT INTO payments VALUES (?, (SELECT count(*) FROM payments WHERE order_id = ?),"
             " ?, ?, ?, ?)", (order_id, order_id, kind, amount, method.id, iso(self._today())))
 
-    def _in_window(self, order: Order, consequence: str) -> None:
-        if order.status is not OrderStatus.DELIVERED:
-            raise _refusal(order, consequence)
-        delivered = order.delivered_at
-        if delivered is None:
-            raise _refusal(order, consequence)
-        days = self.return_window_days
-        if days is not None and self._today() - delivered > timedelta(days=days):
-            raise NotEligible(
-                f"Order {order.id} was delivered on {delivered:%B} {delivered.day}, "
-                f"{delivered.year}, more than {days} days ago, so {consequence}.")
-
     def _swaps(self, conn: Conn, order: Order, item_ids: list[str],
                new_item_ids: list[str]) -> tuple[list[tuple[int, sqlite3.Row]], float]:
-        """Check each old -> new pair; return (order item position, new variant) and the
-        price difference (positive: the shopper owes it)."""
+        """Check each old -> new pair; return (order item position, new variant) pairs and
+        the price difference (positive: the shopper owes it)."""
         if not item_ids or len(item_ids) != len(new_item_ids):
             raise InvalidRequest("Please list each item to change with the option it should "
                                  "change to.")
@@ -434,69 +436,55 @@ class DemoCommerce:
             diff += v["price"] - old.price
         return pairs, round(diff, 2)
 
-    def _set(self, conn: Conn, order_id: str, **columns: object) -> None:
-        sets = ", ".join(f"{name} = ?" for name in columns)
-        conn.execute(f"UPDATE orders SET {sets} WHERE id = ?", (*columns.values(), order_id))
-
     async def cancel_order(self, order_id: str, reason: str, *, key: str) -> WriteResult:
         def work(conn: Conn) -> WriteResult:
-            order = _load_order(conn, order_id)
-            if order.status is not OrderStatus.PENDING:
-                raise _refusal(order, "it can't be cancelled")
+            order = self._order(conn, order_id, pending="it can't be cancelled")
             why = reason.strip().lower()
             if why not in CANCEL_REASONS:
                 raise InvalidRequest("The reason must be 'no longer needed' or 'ordered by "
                                      "mistake'.")
-            customer = _load_customer(conn, order.customer_id)
             notes = []
             for method_id, amount in _net_paid(order).items():
-                method = customer.payment(method_id)
-                if amount > 0 and method is not None:
+                if amount > 0:
+                    method = self._method(conn, order, method_id)
                     self._pay(conn, order.id, "refund", amount, method)
-                    when = ("right away" if method.source is PaymentSource.GIFT_CARD
-                            else "within 5-7 business days")
-                    notes.append(f"{_money(amount)} back to {method.label()} {when}")
+                    notes.append(f"{_money(amount)} to {method.label()} " + (
+                        "right away" if method.source is PaymentSource.GIFT_CARD
+                        else "within 5-7 business days"))
             for item in order.items:
-                conn.execute("UPDATE variants SET stock = stock + 1 WHERE item_id = ?",
-                             (item.item_id,))
-            self._set(conn, order.id, status=OrderStatus.CANCELLED.value, cancel_reason=why)
-            return WriteResult(_load_order(conn, order.id), detail=f"Order {order.id} cancelled"
-                               + (f"; refunding {', '.join(notes)}." if notes else "."))
+                _restock(conn, item.item_id, +1)
+            _set(conn, order.id, status=OrderStatus.CANCELLED.value, cancel_reason=why)
+            return _done(conn, order.id, f"Order {order.id} cancelled" + (
+                f"; refunding {', '.join(notes)}." if notes else "."))
         return await self._write("cancel_order", key, (order_id, reason), work)
 
     async def modify_order_address(self, order_id: str, address: Address, *,
                                    key: str) -> WriteResult:
         def work(conn: Conn) -> WriteResult:
-            order = _load_order(conn, order_id)
-            if order.status is not OrderStatus.PENDING:
-                raise _refusal(order, "its address can't be changed")
+            order = self._order(conn, order_id, pending="its address can't be changed")
             a = _clean_address(address)
-            self._set(conn, order.id, address1=a.address1, address2=a.address2, city=a.city,
-                      state=a.state, country=a.country, zip=a.zip)
-            return WriteResult(_load_order(conn, order.id),
-                               detail=f"Order {order.id} will ship to {a.one_line()}.")
+            _set(conn, order.id, address1=a.address1, address2=a.address2, city=a.city,
+                 state=a.state, country=a.country, zip=a.zip)
+            return _done(conn, order.id, f"Order {order.id} will ship to {a.one_line()}.")
         return await self._write("modify_order_address", key, (order_id, address), work)
 
     async def modify_order_payment(self, order_id: str, payment_method_id: str, *,
                                    key: str) -> WriteResult:
         def work(conn: Conn) -> WriteResult:
-            order = _load_order(conn, order_id)
-            if order.status is not OrderStatus.PENDING:
-                raise _refusal(order, "its payment method can't be changed")
-            new = self._method(conn, order.customer_id, payment_method_id)
-            paid = {m: a for m, a in _net_paid(order).items() if a > 0}
+            order = self._order(conn, order_id, pending="its payment method can't be changed")
+            new = self._method(conn, order, payment_method_id)
+            paid = [(m, a) for m, a in _net_paid(order).items() if a > 0]
             if len(paid) != 1:
                 raise InvalidRequest("This order was paid in more than one way, so its payment "
-                                     "method can't be swapped here.")
-            old_id, amount = next(iter(paid.items()))
+                                     "method can't be swapped.")
+            (old_id, amount), = paid
             if old_id == new.id:
                 raise InvalidRequest(f"Order {order.id} is already paid with {new.label()}.")
-            old = self._method(conn, order.customer_id, old_id)
+            old = self._method(conn, order, old_id)
             self._pay(conn, order.id, "payment", amount, new)
             self._pay(conn, order.id, "refund", amount, old)
-            return WriteResult(_load_order(conn, order.id), detail=(
-                f"Charged {_money(amount)} to {new.label()}; the original payment on "
-                f"{old.label()} is refunded."))
+            return _done(conn, order.id, f"Charged {_money(amount)} to {new.label()}; the "
+                         f"original payment on {old.label()} is refunded.")
         return await self._write("modify_order_payment", key, (order_id, payment_method_id),
                                  work)
 
@@ -504,34 +492,26 @@ class DemoCommerce:
                                  new_item_ids: list[str], payment_method_id: str, *,
                                  key: str) -> WriteResult:
         def work(conn: Conn) -> WriteResult:
-            order = _load_order(conn, order_id)
-            if order.status is not OrderStatus.PENDING:
-                raise _refusal(order, "its items can't be changed")
+            order = self._order(conn, order_id, pending="its items can't be changed")
             pairs, diff = self._swaps(conn, order, item_ids, new_item_ids)
-            method = self._method(conn, order.customer_id, payment_method_id)
+            method = self._method(conn, order, payment_method_id)
             if diff:
                 self._pay(conn, order.id, "payment" if diff > 0 else "refund", abs(diff), method)
             for position, v in pairs:
-                conn.execute("UPDATE variants SET stock = stock + 1 WHERE item_id = ?",
-                             (order.items[position].item_id,))
-                conn.execute("UPDATE variants SET stock = stock - 1 WHERE item_id = ?",
-                             (v["item_id"],))
+                _restock(conn, order.items[position].item_id, +1)
+                _restock(conn, v["item_id"], -1)
                 conn.execute("UPDATE order_items SET item_id = ?, price = ?, options = ? "
                              "WHERE order_id = ? AND position = ?",
                              (v["item_id"], v["price"], v["options"], order.id, position))
-            self._set(conn, order.id, status=OrderStatus.PENDING_ITEMS_MODIFIED.value)
-            money = ("no price difference" if not diff else f"{_money(abs(diff))} "
-                     f"{'charged to' if diff > 0 else 'refunded to'} {method.label()}")
-            return WriteResult(_load_order(conn, order.id),
-                               detail=f"Order {order.id} updated; {money}.")
+            _set(conn, order.id, status=OrderStatus.PENDING_ITEMS_MODIFIED.value)
+            return _done(conn, order.id, f"Order {order.id} updated; {_difference(diff, method)}.")
         return await self._write("modify_order_items", key,
                                  (order_id, item_ids, new_item_ids, payment_method_id), work)
 
     async def return_items(self, order_id: str, item_ids: list[str], payment_method_id: str,
                            *, key: str) -> WriteResult:
         def work(conn: Conn) -> WriteResult:
-            order = _load_order(conn, order_id)
-            self._in_window(order, "items can't be returned")
+            order = self._order(conn, order_id, delivered="items can't be returned")
             remaining = Counter(i.item_id for i in order.items)
             if not item_ids:
                 raise InvalidRequest("Please say which items to return.")
@@ -539,43 +519,31 @@ class DemoCommerce:
                 if remaining[item_id] <= 0:
                     raise InvalidRequest(f"Item {item_id} isn't in order {order.id}.")
                 remaining[item_id] -= 1
-            method = self._method(conn, order.customer_id, payment_method_id)
-            original = {p.payment_method_id for p in order.payment_history
-                        if p.transaction_type == "payment"}
-            if method.id not in original and method.source is not PaymentSource.GIFT_CARD:
-                raise InvalidRequest("Refunds go back to the original payment method or to a "
-                                     "gift card on your account.")
-            self._set(conn, order.id, status=OrderStatus.RETURN_REQUESTED.value,
-                      return_items=json.dumps(item_ids), return_payment_method_id=method.id)
-            return WriteResult(_load_order(conn, order.id), detail=(
-                f"Return started for {len(item_ids)} item(s) from order {order.id}; the refund "
-                f"goes to {method.label()} once they arrive. Return instructions are emailed."))
+            method = self._method(conn, order, payment_method_id, refund=True)
+            _set(conn, order.id, status=OrderStatus.RETURN_REQUESTED.value,
+                 return_items=json.dumps(item_ids), return_payment_method_id=method.id)
+            return _done(conn, order.id, f"Return started for {len(item_ids)} item(s) from order "
+                         f"{order.id}; the refund goes to {method.label()} once they arrive. "
+                         "Return instructions are on their way by email.")
         return await self._write("return_items", key, (order_id, item_ids, payment_method_id),
                                  work)
 
     async def exchange_items(self, order_id: str, item_ids: list[str], new_item_ids: list[str],
                              payment_method_id: str, *, key: str) -> WriteResult:
         def work(conn: Conn) -> WriteResult:
-            order = _load_order(conn, order_id)
-            self._in_window(order, "items can't be exchanged")
+            order = self._order(conn, order_id, delivered="items can't be exchanged")
             pairs, diff = self._swaps(conn, order, item_ids, new_item_ids)
-            method = self._method(conn, order.customer_id, payment_method_id)
-            if (diff > 0 and method.source is PaymentSource.GIFT_CARD
-                    and (method.balance or 0.0) < diff):
-                raise InvalidRequest(f"The gift card has {_money(method.balance or 0.0)} left, "
-                                     f"not enough for the {_money(diff)} difference.")
+            method = self._method(conn, order, payment_method_id)
+            if diff > 0 and method.source is PaymentSource.GIFT_CARD:
+                _check_balance(method, diff)
             for _, v in pairs:
-                conn.execute("UPDATE variants SET stock = stock - 1 WHERE item_id = ?",
-                             (v["item_id"],))
-            self._set(conn, order.id, status=OrderStatus.EXCHANGE_REQUESTED.value,
-                      exchange_items=json.dumps(item_ids),
-                      exchange_new_items=json.dumps(new_item_ids),
-                      exchange_payment_method_id=method.id, exchange_price_difference=diff)
-            money = ("no price difference" if not diff else f"a {_money(abs(diff))} difference "
-                     f"{'to pay with' if diff > 0 else 'refunded to'} {method.label()}")
-            return WriteResult(_load_order(conn, order.id), detail=(
-                f"Exchange started for order {order.id} ({money}). Return instructions are "
-                f"emailed; the new items ship when the old ones arrive."))
+                _restock(conn, v["item_id"], -1)
+            _set(conn, order.id, status=OrderStatus.EXCHANGE_REQUESTED.value,
+                 exchange_items=json.dumps(item_ids), exchange_new_items=json.dumps(new_item_ids),
+                 exchange_payment_method_id=method.id, exchange_price_difference=diff)
+            return _done(conn, order.id, f"Exchange started for order {order.id} "
+                         f"({_difference(diff, method)} when the items arrive). Return "
+                         "instructions are on their way by email.")
         return await self._write("exchange_items", key,
                                  (order_id, item_ids, new_item_ids, payment_method_id), work)
 
@@ -595,24 +563,43 @@ class DemoCommerce:
     async def refund(self, order_id: str, amount: float, payment_method_id: str, *,
                      key: str) -> WriteResult:
         def work(conn: Conn) -> WriteResult:
-            order = _load_order(conn, order_id)
+            order = self._order(conn, order_id)
             value = round(amount, 2)
             if not value > 0:
                 raise InvalidRequest("A refund must be a positive amount.")
-            method = self._method(conn, order.customer_id, payment_method_id)
-            original = {p.payment_method_id for p in order.payment_history
-                        if p.transaction_type == "payment"}
-            if method.id not in original and method.source is not PaymentSource.GIFT_CARD:
-                raise InvalidRequest("Refunds go back to the original payment method or to a "
-                                     "gift card on your account.")
-            left = round(sum(_net_paid(order).values()), 2)
-            if value > left + 0.005:
-                raise InvalidRequest(f"We can refund at most {_money(max(left, 0.0))} on order "
-                                     f"{order.id}.")
+            method = self._method(conn, order, payment_method_id, refund=True)
+            left = max(round(sum(_net_paid(order).values()), 2), 0.0)
+            if value > left:
+                raise InvalidRequest(f"We can refund at most {_money(left)} on order {order.id}.")
             self._pay(conn, order.id, "refund", value, method)
-            return WriteResult(_load_order(conn, order.id),
-                               detail=f"Refunded {_money(value)} to {method.label()}.")
+            return _done(conn, order.id, f"Refunded {_money(value)} to {method.label()}.")
         return await self._write("refund", key, (order_id, amount, payment_method_id), work)
+
+
+def _check_balance(method: PaymentMethod, amount: float) -> None:
+    if (method.balance or 0.0) < amount:
+        raise InvalidRequest(f"The gift card has {_money(method.balance or 0.0)} left, not "
+                             f"enough for {_money(amount)}.")
+
+
+def _difference(diff: float, method: PaymentMethod) -> str:
+    if not diff:
+        return "no price difference"
+    way = "charged to" if diff > 0 else "refunded to"
+    return f"{_money(abs(diff))} {way} {method.label()}"
+
+
+def _restock(conn: Conn, item_id: str, change: int) -> None:
+    conn.execute("UPDATE variants SET stock = stock + ? WHERE item_id = ?", (change, item_id))
+
+
+def _set(conn: Conn, order_id: str, **columns: object) -> None:
+    sets = ", ".join(f"{name} = ?" for name in columns)
+    conn.execute(f"UPDATE orders SET {sets} WHERE id = ?", (*columns.values(), order_id))
+
+
+def _done(conn: Conn, order_id: str, detail: str) -> WriteResult:
+    return WriteResult(_load_order(conn, order_id), detail=detail)
 
 
 def _one(conn: Conn, sql: str, *args: object) -> str | None:
