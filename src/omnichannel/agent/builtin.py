@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from omnichannel.agent import intents
 from omnichannel.agent.engine import Deps, new_customer_messages
 from omnichannel.agent.knowledge import Passage, rerank
+from omnichannel.agent.orders import OrderFlow, State
 from omnichannel.agent.turn import Handoff, HandoffReason, Turn
 from omnichannel.conversation import Button, Conversation, Message
 
@@ -67,6 +68,12 @@ class BuiltinEngine:
                 handoff=Handoff(HandoffReason.REQUESTED, _summary("asked for a person", burst)),
                 intent="handoff.requested",
             )
+        if deps.tools is not None and (text or button):
+            state = State.from_json(conversation.agent_state)
+            flow = OrderFlow(deps.tools, state, voice.sign)
+            turn = await flow.handle(text, button)
+            if turn is not None:
+                return turn
         if not text:
             return Turn(text=voice.greeting, buttons=TOPIC_BUTTONS, intent="greeting")
         if intents.is_greeting(text):

@@ -31,8 +31,10 @@ from omnichannel.commerce import (
     Address,
     Commerce,
     CommerceError,
+    Customer,
     Order,
     OrderStatus,
+    Product,
 )
 
 CANCEL_REASONS = ("no longer needed", "ordered by mistake")
@@ -249,22 +251,42 @@ class ToolBox:
         return 0.0
 
     async def _summary(self, name: str, args: dict[str, Any], order: Order | None) -> str:
+        """The action in the shopper's words: item names and options, payment labels."""
         names = {i.item_id: f"{i.name} ({i.options_text()})" for i in (order.items if order
                                                                        else ())}
         items = "; ".join(names.get(i, i) for i in args.get("item_ids", []))
         pay = args.get("payment_method_id", "")
+        try:
+            method = (await self.customer()).payment(pay) if pay else None
+        except CommerceError:
+            method = None
+        pay = method.label() if method else pay
+        if args.get("new_item_ids") and order is not None:
+            products = {i.item_id: i.product_id for i in order.items}
+            new = []
+            for old, new_id in zip(args["item_ids"], args["new_item_ids"], strict=False):
+                try:
+                    variant = (await self.commerce.get_product(products.get(old, ""))).variant(
+                        new_id)
+                except CommerceError:
+                    variant = None
+                opts = ", ".join(f"{k} {v}" for k, v in variant.options) if variant else new_id
+                new.append(f"{names.get(old, old).split(' (')[0]} ({opts})")
+            args_new = "; ".join(new)
+        else:
+            args_new = ""
         if name == "cancel_pending_order":
             return (f"Cancel order {args['order_id']} ({args['reason']}). This cannot be "
                     f"undone; the refund goes back to the original payment method.")
         if name == "return_delivered_order_items":
             return f"Return from order {args['order_id']}: {items}. Refund to {pay}."
         if name == "exchange_delivered_order_items":
-            return (f"Exchange in order {args['order_id']}: {items} for item(s) "
-                    f"{', '.join(args['new_item_ids'])}; price difference via {pay}.")
+            return (f"Exchange in order {args['order_id']}: {items}, for {args_new}; "
+                    f"any price difference via {pay}.")
         if name == "modify_pending_order_items":
-            return (f"Change items in order {args['order_id']}: {items} to "
-                    f"{', '.join(args['new_item_ids'])}; price difference via {pay}. "
-                    "Items can be changed only once.")
+            return (f"Change items in order {args['order_id']}: {items}, to {args_new}; "
+                    f"any price difference via {pay}. Items can be changed only once, so "
+                    "please make sure this is everything.")
         if name == "modify_pending_order_payment":
             return f"Pay for order {args['order_id']} with {pay} instead."
         address = ", ".join(str(args[k]) for k in ("address1", "address2", "city", "state",
@@ -290,6 +312,16 @@ class ToolBox:
             order_id=args.get("order_id") if isinstance(args.get("order_id"), str) else None,
             refund=self._refund if result.ok else 0.0,
         ))
+
+    # typed reads for the built-in engine, behind the same identity and ownership checks
+    async def customer(self) -> Customer:
+        return await self.commerce.get_customer(self._require_verified())
+
+    async def order(self, order_id: str) -> Order:
+        return await self._owned_order(order_id)
+
+    async def product(self, product_id: str) -> Product:
+        return await self.commerce.get_product(product_id)
 
     # tools: public
     async def list_all_product_types(self) -> str:

@@ -200,8 +200,8 @@ def _decode(tp: Any, value: Any) -> Any:
         return tp(**{k: _decode(hints[k], v) for k, v in value.items()})
     args = get_args(tp)
     if get_origin(tp) is tuple:
-        return tuple(_decode(args[0] if args[-1] is Ellipsis else a, v)
-                     for a, v in zip(args * len(value), value, strict=False))
+        kinds = [args[0]] * len(value) if args[-1] is Ellipsis else list(args)
+        return tuple(_decode(k, v) for k, v in zip(kinds, value, strict=True))
     if args:  # X | None
         return _decode(next(a for a in args if a is not type(None)), value)
     if tp is datetime:
@@ -314,10 +314,13 @@ class DemoCommerce:
             return []
         scored = []
         for product in await self.list_products():
-            name, text = set(_words(product.name)), set(_words(product.description))
-            hits = [t for t in terms if t in name or t in text]
-            if hits:
-                score = len(hits) * 10 + sum(2 for t in hits if t in name)
+            name, words = set(_words(product.name)), _words(product.name + " " +
+                                                             product.description)
+            hits = [t for t in terms if t in words]
+            if hits:  # words found, then words in the name, then phrases kept together
+                pairs = set(zip(words, words[1:], strict=False))
+                score = len(hits) * 10 + sum(2 for t in hits if t in name) + sum(
+                    5 for pair in zip(terms, terms[1:], strict=False) if pair in pairs)
                 scored.append((-score, product.name, product))
         return [p for _, _, p in sorted(scored, key=lambda s: (s[0], s[1]))[:max(limit, 0)]]
 

@@ -1,0 +1,192 @@
+"""Reading facts out of a shopper's words: order numbers, identity, items, options, payment,
+addresses, reasons. Pure functions over text and the shop's own records."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from omnichannel.commerce import Address, Customer, OrderItem, PaymentMethod, PaymentSource, Variant
+
+ORDER_ID = re.compile(r"#?\b(W\d{7})\b", re.I)
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+ZIP = re.compile(r"\b(\d{5})(?:-\d{4})?\b")
+_NAME = re.compile(
+    r"\b(?i:my name is|i am|i'm|this is|name's)\s+([A-Z][a-zA-Z'-]+)\s+([A-Z][a-zA-Z'-]+)"
+)
+_STATES = {
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
+    "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ",
+    "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT",
+    "VA", "WA", "WV", "WI", "WY", "DC",
+}
+
+
+def order_ids(text: str) -> list[str]:
+    return [f"#{m.upper()}" for m in dict.fromkeys(ORDER_ID.findall(text))]
+
+
+def email(text: str) -> str | None:
+    m = EMAIL.search(text)
+    return m.group(0).rstrip(".").lower() if m else None
+
+
+def name_and_zip(text: str) -> tuple[str, str, str] | None:
+    name = _NAME.search(text)
+    zips = [z for z in ZIP.findall(text) if not re.search(rf"W{z}", text)]
+    if name and zips:
+        return name.group(1), name.group(2), zips[-1] if len(zips) == 1 else zips[0]
+    return None
+
+
+def cancel_reason(text: str) -> str | None:
+    low = text.lower()
+    if re.search(r"\b(by mistake|by accident|accidentally|mistaken|wrong order)\b", low):
+        return "ordered by mistake"
+    if re.search(r"\b(no longer need|don't need|do not need|not needed|changed my mind|"
+                 r"no longer want|don't want)", low):
+        return "no longer needed"
+    return None
+
+
+def is_yes(text: str) -> bool:
+    return bool(re.match(r"^\s*(yes|yeah|yep|sure|ok(ay)?|confirm(ed)?|go ahead|please do|"
+                         r"correct|that's right|do it)\b", text, re.I))
+
+
+def is_no(text: str) -> bool:
+    return bool(re.match(r"^\s*(no|nope|don't|do not|cancel that|stop|wait)\b", text, re.I))
+
+
+def _singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith(("ches", "shes", "sses", "xes")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def words(text: str) -> list[str]:
+    return [_singular(w) for w in re.findall(r"[a-z0-9]+", text.lower())]
+
+
+def _has_phrase(hay: list[str], needle: list[str]) -> int:
+    """Positions where `needle` occurs in `hay` as consecutive words."""
+    n = len(needle)
+    return sum(1 for i in range(len(hay) - n + 1) if hay[i:i + n] == needle) if n else 0
+
+
+@dataclass(frozen=True, slots=True)
+class ItemMention:
+    item: OrderItem
+    start: int  # word position of the mention in the text
+
+
+def mentioned_items(text: str, items: Sequence[OrderItem]) -> list[ItemMention]:
+    """Order items the text names, in the order it names them.
+
+    A name that several items share is narrowed by option values written nearby
+    ("the T-Shirt (color blue, size M)"); "both"/"two" repeats a mention.
+    """
+    tw = words(text)
+    found: list[ItemMention] = []
+    by_name: dict[str, list[OrderItem]] = {}
+    for it in items:
+        by_name.setdefault(it.name, []).append(it)
+    for name, group in by_name.items():
+        nw = words(name)
+        starts = [i for i in range(len(tw) - len(nw) + 1) if tw[i:i + len(nw)] == nw]
+        used: list[str] = []
+        for pos in starts:
+            window = " ".join(tw[pos + len(nw): pos + len(nw) + 14])
+            choice = _best_by_options(window, group, used)
+            if choice is not None:
+                found.append(ItemMention(choice, pos))
+                used.append(choice.item_id)
+    found.sort(key=lambda m: m.start)
+    return found
+
+
+def _best_by_options(window: str, group: Sequence[OrderItem], used: list[str]
+                     ) -> OrderItem | None:
+    if len(group) == 1:
+        return group[0]
+    ww = set(window.split())
+
+    def score(it: OrderItem) -> tuple[int, int]:
+        hits = sum(1 for _k, v in it.options if set(words(v)) <= ww)
+        return (hits, -used.count(it.item_id))
+
+    return max(group, key=score)
+
+
+def option_phrases(text: str) -> list[str]:
+    """The text after each 'for one with' / 'to one with' / 'to the one with'."""
+    parts = re.split(r"\b(?:for|to|into)\s+(?:one|the one|a one|an? \w+)\s+with\b", text,
+                     flags=re.I)
+    return [re.split(r"(?<=[.!?])\s|\band\s+the\b|\band\s+my\b", p)[0] for p in parts[1:]]
+
+
+def match_variant(phrase: str, variants: Sequence[Variant]) -> Variant | None:
+    """The variant whose option values the phrase names best (ties: none)."""
+    pw = set(words(phrase))
+    scored = []
+    for v in variants:
+        hits = sum(1 for _k, val in v.options if set(words(val)) <= pw)
+        scored.append((hits, v))
+    scored.sort(key=lambda s: s[0], reverse=True)
+    if not scored or scored[0][0] == 0:
+        return None
+    if len(scored) > 1 and scored[1][0] == scored[0][0]:
+        return None
+    return scored[0][1]
+
+
+def payment_method(text: str, customer: Customer) -> PaymentMethod | None:
+    low = text.lower()
+    methods = customer.payment_methods
+    last4 = re.findall(r"ending(?: in)?\s+(\d{4})", low)
+    if last4:
+        for pm in methods:
+            if pm.last_four == last4[-1] or pm.id.endswith(last4[-1]):
+                return pm
+    wanted: PaymentSource | None = None
+    if "paypal" in low:
+        wanted = PaymentSource.PAYPAL
+    elif "gift card" in low or "giftcard" in low:
+        wanted = PaymentSource.GIFT_CARD
+    elif re.search(r"credit card|\bcard\b|visa|mastercard|amex|american express|discover", low):
+        wanted = PaymentSource.CREDIT_CARD
+    if wanted is None:
+        return None
+    options = [pm for pm in methods if pm.source is wanted]
+    if wanted is PaymentSource.CREDIT_CARD:
+        branded = [pm for pm in options if pm.brand and pm.brand.lower() in low]
+        options = branded or options
+    return options[0] if len(options) == 1 else None
+
+
+_ADDRESS = re.compile(
+    r"(\d+\s+[A-Za-z0-9 .'-]+?),\s*(?:((?:apt|apartment|suite|ste|unit|#|floor|fl)\.?\s*"
+    r"[\w-]+),\s*)?([A-Za-z .'-]+),\s*([A-Z]{2})\s+(\d{5})(?:,\s*([A-Za-z .]+?))?\s*(?:[.!?]|$)",
+    re.I,
+)
+
+
+def address(text: str) -> Address | None:
+    m = _ADDRESS.search(text)
+    if not m or m.group(4).upper() not in _STATES:
+        return None
+    country = (m.group(6) or "USA").strip()
+    return Address(
+        address1=m.group(1).strip(), address2=(m.group(2) or "").strip(),
+        city=m.group(3).strip(), state=m.group(4).upper(), country=country,
+        zip=m.group(5),
+    )
+
+
+def has_phrase(text: str, phrase: str) -> bool:
+    return _has_phrase(words(text), words(phrase)) > 0
