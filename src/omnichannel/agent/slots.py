@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from omnichannel.commerce import Address, Customer, OrderItem, PaymentMethod, PaymentSource, Variant
 
-ORDER_ID = re.compile(r"#?\b(W\d{7})\b", re.I)
+# "#W1234567" (τ-bench), "#JP204119" (the demo shop), or those without the "#".
+ORDER_ID = re.compile(r"(?:#([A-Za-z]{0,3}\d{4,9})\b|\b(W\d{7}|JP\d{6})\b)", re.I)
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 ZIP = re.compile(r"\b(\d{5})(?:-\d{4})?\b")
 _NAME = re.compile(
@@ -24,7 +25,8 @@ _STATES = {
 
 
 def order_ids(text: str) -> list[str]:
-    return [f"#{m.upper()}" for m in dict.fromkeys(ORDER_ID.findall(text))]
+    found = [f"#{(a or b).upper()}" for a, b in ORDER_ID.findall(text)]
+    return list(dict.fromkeys(found))
 
 
 def email(text: str) -> str | None:
@@ -34,7 +36,7 @@ def email(text: str) -> str | None:
 
 def name_and_zip(text: str) -> tuple[str, str, str] | None:
     name = _NAME.search(text)
-    zips = [z for z in ZIP.findall(text) if not re.search(rf"W{z}", text)]
+    zips = ZIP.findall(text)
     if name and zips:
         return name.group(1), name.group(2), zips[-1] if len(zips) == 1 else zips[0]
     return None
@@ -170,7 +172,7 @@ def payment_method(text: str, customer: Customer) -> PaymentMethod | None:
 
 
 _ADDRESS = re.compile(
-    r"(\d+\s+[A-Za-z0-9 .'-]+?),\s*(?:((?:apt|apartment|suite|ste|unit|#|floor|fl)\.?\s*"
+    r"(?<![\w#])(\d{1,6}\s+[A-Za-z][A-Za-z0-9 .'-]*?),\s*(?:((?:apt|apartment|suite|ste|unit|#|floor|fl)\.?\s*"
     r"[\w-]+),\s*)?([A-Za-z .'-]+),\s*([A-Z]{2})\s+(\d{5})(?:,\s*([A-Za-z .]+?))?\s*(?:[.!?]|$)",
     re.I,
 )

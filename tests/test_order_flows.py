@@ -1,0 +1,151 @@
+"""The built-in engine's order flows end to end, through loopback and the tool layer."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime
+
+import pytest
+
+from omnichannel.agent import slots
+from omnichannel.conversation import Role
+from tests.support import require_taubench
+
+DATA = require_taubench()
+NO_CAPS = ("[guardrails]\nmax_refund_per_order = 0\nmax_refund_per_customer_30d = 0\n"
+           "max_refund_per_day = 0\nreturn_window_days = 0\n")
+
+
+@pytest.fixture(scope="module")
+def base():  # type: ignore[no-untyped-def]
+    from omnichannel.commerce.taubench import TaubenchCommerce
+
+    return TaubenchCommerce.load(DATA)
+
+
+@pytest.fixture
+async def shop(gateway_factory, base):  # type: ignore[no-untyped-def]
+    gw = await gateway_factory(NO_CAPS, engine="builtin")
+    gw.rt.router.commerce = base.clone()
+    return gw
+
+
+async def _turn(gw, text: str, value: str | None = None, chat: str = "s") -> list:  # type: ignore[no-untyped-def,type-arg]
+    await gw.loopback.say(text, chat_id=chat, button_value=value)
+    out = [await gw.loopback.reply(chat, timeout=5)]
+    while True:
+        try:
+            out.append(await gw.loopback.reply(chat, timeout=0.3))
+        except TimeoutError:
+            return out
+
+
+def _expected(split: str, index: int) -> str:
+    states = json.loads((DATA / "expected_end_states.json").read_text())
+    return states["splits"][split][index]["final_db_hash"]  # type: ignore[no-any-return]
+
+
+async def test_everything_in_one_message_gets_the_summary_in_one_reply(shop) -> None:  # type: ignore[no-untyped-def]
+    (reply,) = await _turn(shop, "Hi, I'm Omar Anderson, zip code 19031. I'd like to return the "
+                           "Electric Kettle and the Wall Clock from order #W6067464. Please "
+                           "refund it to my mastercard ending in 4300.")
+    assert "Return from order #W6067464" in reply.text and reply.text.endswith("Shall I go ahead?")
+    assert "Electric Kettle" in reply.text and "Mastercard ending 4300" in reply.text
+    assert [b.value for b in reply.buttons] == ["yes", "no"]
+    before = shop.rt.router.commerce.db_hash()
+    (done,) = await _turn(shop, "Yes, go ahead", "yes")
+    assert done.text.startswith("Done")
+    assert shop.rt.router.commerce.db_hash() == _expected("train", 0) != before
+
+
+async def test_missing_details_are_asked_one_at_a_time(shop, base) -> None:  # type: ignore[no-untyped-def]
+    (ask_id,) = await _turn(shop, "I want to cancel an order")
+    assert "name and zip code" in ask_id.text
+    (ask_order,) = await _turn(shop, "My name is Olivia Ito and my zip code is 80218")
+    assert "Which order" in ask_order.text and ask_order.buttons
+    (ask_reason,) = await _turn(shop, "#W5442520")
+    assert "Why" in ask_reason.text
+    assert {b.value for b in ask_reason.buttons} == {"no longer needed", "ordered by mistake"}
+    (confirm,) = await _turn(shop, "I no longer need it", "no longer needed")
+    assert "cannot be undone" in confirm.text
+    (declined,) = await _turn(shop, "No", "no")
+    assert "haven't changed anything" in declined.text
+    assert shop.rt.router.commerce.db_hash() == base.db_hash()
+
+
+async def test_email_needs_an_order_number_before_private_data(shop) -> None:  # type: ignore[no-untyped-def]
+    (reply,) = await _turn(shop, "my email is omar.lopez1868@example.com, what did I order?")
+    assert "name and zip code, or your email and the order number" in reply.text
+    (items,) = await _turn(shop, "It's order #W7273336")
+    assert "Gaming Mouse" in items.text and "Bookshelf" in items.text
+
+
+async def test_another_customers_order_is_refused_in_conversation(shop, base) -> None:  # type: ignore[no-untyped-def]
+    await _turn(shop, "Hi, I'm Omar Anderson, zip code 19031.")
+    (reply,) = await _turn(shop, "Please cancel order #W5442520, I no longer need it.")
+    assert "does not belong" in reply.text
+    assert shop.rt.router.commerce.db_hash() == base.db_hash()
+
+
+async def test_exchange_with_new_options_and_price_difference(shop) -> None:  # type: ignore[no-untyped-def]
+    (reply,) = await _turn(
+        shop, "Hello, my email is omar.lopez1868@example.com. From order #W7273336 I'd like to "
+        "exchange the Gaming Mouse for one with color white, sensor type optical, connectivity "
+        "wired, and the Bookshelf for one with material glass, color brown, height 5 ft. Any "
+        "price difference goes to my PayPal.")
+    assert "for Gaming Mouse (color white, sensor type optical" in reply.text
+    await _turn(shop, "yes", "yes")
+    assert shop.rt.router.commerce.db_hash() == _expected("dev", 1)
+
+
+async def test_tool_calls_are_recorded_with_who_confirmed(shop) -> None:  # type: ignore[no-untyped-def]
+    await _turn(shop, "I'm Olivia Ito, zip 80218. Please cancel order #W5442520, I no longer "
+                "need it.")
+    await _turn(shop, "yes", "yes")
+
+    def rows(conn):  # type: ignore[no-untyped-def]
+        return [(r["tool"], r["approved_by"]) for r in conn.execute(
+            "SELECT tool, approved_by FROM actions ORDER BY id")]
+
+    recorded = await shop.store.db.read(rows)
+    assert ("cancel_pending_order", "shopper") in recorded
+    assert ("find_user_id_by_name_zip", None) in recorded
+
+
+async def test_status_with_tracking_and_an_honest_late_notice(gateway_factory, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    gw = await gateway_factory('[commerce]\nbackend = "demo"\n', engine="builtin")
+    shop = gw.rt.commerce
+    await shop.list_products()  # the shop has generated its file
+    conn = sqlite3.connect(shop.path)
+    conn.row_factory = sqlite3.Row
+    now = datetime.now(UTC).isoformat()
+    late = None
+    for row in conn.execute("SELECT id, customer_id FROM orders WHERE status = 'shipped'"):
+        order = await shop.get_order(row["id"])
+        f = order.fulfillments[0] if order.fulfillments else None
+        if f and f.estimated_delivery and f.estimated_delivery.isoformat() < now and (
+                f.delivered_at is None):
+            late = order
+            break
+    conn.close()
+    assert late is not None, "the demo shop has late parcels"
+    who = await shop.get_customer(late.customer_id)
+    (reply,) = await _turn(gw, f"Hi, I'm {who.first_name} {who.last_name}, zip "
+                           f"{who.address.zip}. Where is my order {late.id}?")
+    assert late.id in reply.text and "running late" in reply.text
+    assert late.fulfillments[0].tracking_url in reply.text
+    assert reply.role is Role.AGENT
+
+
+def test_slot_readers() -> None:
+    assert slots.order_ids("orders #W1234567 and jp204119") == ["#W1234567", "#JP204119"]
+    assert slots.name_and_zip("I'm Ann Lee, zip 12345, order #W1234567") == (
+        "Ann", "Lee", "12345")
+    addr = slots.address("ship order #W1234567 to 123 Main St, Suite 4, Springfield, IL 62704, "
+                         "USA.")
+    assert addr is not None and (addr.address1, addr.address2, addr.zip) == (
+        "123 Main St", "Suite 4", "62704")
+    assert slots.cancel_reason("oops, I ordered it by mistake") == "ordered by mistake"
+    assert slots.cancel_reason("I don't need it anymore") == "no longer needed"
+    assert slots.is_yes("Yes please") and slots.is_no("no thanks")
