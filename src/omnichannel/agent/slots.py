@@ -172,8 +172,9 @@ def payment_method(text: str, customer: Customer) -> PaymentMethod | None:
 
 
 _ADDRESS = re.compile(
-    r"(?<![\w#])(\d{1,6}\s+[A-Za-z][A-Za-z0-9 .'-]*?),\s*(?:((?:apt|apartment|suite|ste|unit|#|floor|fl)\.?\s*"
-    r"[\w-]+),\s*)?([A-Za-z .'-]+),\s*([A-Z]{2})\s+(\d{5})(?:,\s*([A-Za-z .]+?))?\s*(?:[.!?]|$)",
+    r"(?<![\w#])(\d{1,6}\s+[A-Za-z][A-Za-z0-9 .'-]*?),\s*"
+    r"(?:((?:apt|apartment|suite|ste|unit|#|floor|fl)\.?\s*[\w-]+),\s*)?"
+    r"([A-Za-z .'-]+),\s*([A-Z]{2})\s+(\d{5})(?:,\s*([A-Za-z .]+?))?\s*(?:[.!?]|$)",
     re.I,
 )
 
