@@ -90,6 +90,11 @@ def cmd_init(args: argparse.Namespace) -> int:
             products = await shop.list_products()
             await close_backend(shop)
             print(f"demo shop {path}: {len(products)} products (seed {config.commerce.seed})")
+            from omnichannel.commerce.demo.samples import samples
+
+            print("shoppers to try in the chat (say your name and zip code, then ask):")
+            for s in samples(path):
+                print(f"  {s.name}, zip {s.zip} ({s.email}): order {s.order_id} is {s.status}")
         return 0
 
     return _with_store(config, go)
