@@ -224,23 +224,10 @@ class OrderFlow:
                 names = "; ".join(f"{i.name} ({i.options_text()})" for i in order.items)
                 return self._reply(f"Which items from {order.id}? It has: {names}.",
                                    intent="orders.ask_items")
-            if task.intent != "return" and not task.new_item_ids:
-                phrases = slots.option_phrases(text)
-                new_ids: list[str] = []
-                by_id = {i.item_id: i for i in order.items}
-                for item_id, phrase in zip(task.item_ids, phrases, strict=False):
-                    product = await self.tools.product(by_id[item_id].product_id)
-                    others = [v for v in product.variants if v.item_id != item_id]
-                    variant = slots.match_variant(phrase, others)
-                    if variant is not None:
-                        new_ids.append(variant.item_id)
-                if len(new_ids) == len(task.item_ids):
-                    task.new_item_ids = new_ids
-                else:
-                    first = by_id[task.item_ids[len(new_ids)]]
-                    return self._reply(f"Which options would you like instead of the {first.name} "
-                                       f"({first.options_text()})? Say \"for one with\" and the "
-                                       "options.", intent="orders.ask_options")
+            if task.intent != "return":
+                asked = await self._new_items(task, text, order)
+                if asked is not None:
+                    return asked
         if task.intent in ("return", "exchange", "modify_items", "modify_payment"):
             pm = slots.payment_method(text, customer)
             if pm is not None:
@@ -254,6 +241,36 @@ class OrderFlow:
                     Button(pm.label(), pm.label()) for pm in customer.payment_methods[:4]),
                     intent="orders.ask_payment")
         return None
+
+    async def _new_items(self, task: Task, text: str, order: Order) -> Turn | None:
+        """Fill the new variant of each item from "for one with ..." phrases; ask for the rest.
+
+        A phrase belongs to the item named just before it, else to the first item still
+        without one. The same variant as before is allowed (a no-op swap).
+        """
+        by_id = {i.item_id: i for i in order.items}
+        if len(task.new_item_ids) != len(task.item_ids):
+            task.new_item_ids = [""] * len(task.item_ids)
+        for item, phrase in slots.item_option_pairs(text, order.items):
+            slot = None
+            if item is not None:
+                slot = next((k for k, iid in enumerate(task.item_ids)
+                             if iid == item.item_id and not task.new_item_ids[k]), None)
+            if slot is None:
+                slot = next((k for k, v in enumerate(task.new_item_ids) if not v), None)
+            if slot is None:
+                break
+            product = await self.tools.product(by_id[task.item_ids[slot]].product_id)
+            variant = slots.match_variant(phrase, product.variants)
+            if variant is not None:
+                task.new_item_ids[slot] = variant.item_id
+        missing = [k for k, v in enumerate(task.new_item_ids) if not v]
+        if not missing:
+            return None
+        first = by_id[task.item_ids[missing[0]]]
+        return self._reply(f"Which options would you like instead of the {first.name} "
+                           f"({first.options_text()})? Say \"for one with\" and the options.",
+                           intent="orders.ask_options")
 
     async def _propose(self, task: Task) -> Turn:
         tool, args = self._call(task)

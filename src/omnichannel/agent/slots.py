@@ -125,22 +125,45 @@ def _best_by_options(window: str, group: Sequence[OrderItem], used: list[str]
     return max(group, key=score)
 
 
+_FOR_ONE = re.compile(r"\b(?:for|to|into)\s+(?:one|the one|a one|an? \w+)\s+with\b", re.I)
+
+
+def item_option_pairs(text: str, items: Sequence[OrderItem]
+                      ) -> list[tuple[OrderItem | None, str]]:
+    """Each "for one with ..." phrase with the item named just before it (None if none)."""
+    mentions = mentioned_items(text, items)
+    phrases = option_phrases(text)
+    out: list[tuple[OrderItem | None, str]] = []
+    previous = -1
+    for marker, phrase in zip(_FOR_ONE.finditer(text), phrases, strict=False):
+        at = len(words(text[:marker.start()]))
+        owner = [m for m in mentions if previous < m.start < at]
+        out.append((owner[-1].item if owner else None, phrase))
+        previous = at
+    return out
+
+
 def option_phrases(text: str) -> list[str]:
     """The text after each 'for one with' / 'to one with' / 'to the one with'."""
-    parts = re.split(r"\b(?:for|to|into)\s+(?:one|the one|a one|an? \w+)\s+with\b", text,
-                     flags=re.I)
+    parts = _FOR_ONE.split(text)
     return [re.split(r"(?<=[.!?])\s|\band\s+the\b|\band\s+my\b", p)[0] for p in parts[1:]]
 
 
 def match_variant(phrase: str, variants: Sequence[Variant]) -> Variant | None:
-    """The variant whose option values the phrase names best (ties: none)."""
-    pw = set(words(phrase))
+    """The variant whose options the phrase names best (ties: none).
+
+    "frame color black" counts as a named option pair; a bare value ("black") counts less,
+    so two options sharing a value (frame and lens colour) are told apart.
+    """
+    seq = words(phrase)
+    pw = set(seq)
     scored = []
     for v in variants:
-        hits = sum(1 for _k, val in v.options if set(words(val)) <= pw)
-        scored.append((hits, v))
+        pairs = sum(1 for k, val in v.options if _has_phrase(seq, words(f"{k} {val}")))
+        values = sum(1 for _k, val in v.options if set(words(val)) <= pw)
+        scored.append(((pairs, values), v))
     scored.sort(key=lambda s: s[0], reverse=True)
-    if not scored or scored[0][0] == 0:
+    if not scored or scored[0][0] == (0, 0):
         return None
     if len(scored) > 1 and scored[1][0] == scored[0][0]:
         return None
