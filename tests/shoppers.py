@@ -93,6 +93,7 @@ class Request:
     payment: str | None = None  # "my PayPal"
     reason: str | None = None  # "I no longer need it"
     address: str | None = None  # "123 Main St, Suite 4, Springfield, IL 62704, USA"
+    swaps: tuple[tuple[str, str], ...] = ()  # ("the Gaming Mouse", "color white, ...")
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,7 @@ class Shopper:
         return self.email_phrase if self.identity == "email" else self.name_zip
 
     def opening(self) -> str:
-        hello = ("Hi!", "Hello,", "Hi there.")[self.index % 3]
+        hello = ("Hi!", "Hello!", "Hi there.")[self.index % 3]
         if not self.requests:
             return (f"{hello} {self.identity_phrase()} I was going to ask about one of my "
                     "orders, but I've decided to keep everything as it is. That's all, thanks!")
@@ -252,7 +253,8 @@ def _request(action: Raw, index: int, user: Raw, view: _OrderView) -> Request | 
                    f"goes to {pay}." if variant == 0 else
                    f"I want to exchange {swaps}, from order {order_id}. Any price difference "
                    f"goes to {pay}.")
-        return Request(name, message, order_id, items=items, options=swaps, payment=pay)
+        return Request(name, message, order_id, items=items, options=swaps, payment=pay,
+                       swaps=tuple(zip(olds, news, strict=False)))
     if name == "modify_pending_order_items":
         swaps = ", and ".join(f"{o} to one with {n}" for o, n in zip(olds, news, strict=False))
         view.modify(order_id, kw["item_ids"], kw["new_item_ids"])
@@ -260,7 +262,8 @@ def _request(action: Raw, index: int, user: Raw, view: _OrderView) -> Request | 
                    "price difference." if variant == 0 else
                    f"For my pending order {order_id}, I'd like to change {swaps}. Please use "
                    f"{pay} for the price difference.")
-        return Request(name, message, order_id, items=items, options=swaps, payment=pay)
+        return Request(name, message, order_id, items=items, options=swaps, payment=pay,
+                       swaps=tuple(zip(olds, news, strict=False)))
     raise ValueError(f"no phrasing for τ-bench action {name!r}")
 
 
@@ -319,6 +322,7 @@ class Dialogue:
         self.confirmed = False
         self.finished = False
         self.repeats = 0
+        self.asked: set[tuple[int, str]] = set()  # (request position, agent text)
         self.notes: list[str] = []
 
     @property
@@ -333,8 +337,9 @@ class Dialogue:
 
     def _label(self) -> str:
         req = self.current
-        return f"request {self.pos + 1} ({req.action} {req.order_id or ''})".replace(" )", ")") \
-            if req else "no request"
+        if req is None:
+            return "no request"
+        return f"request {self.pos + 1} ({' '.join(filter(None, (req.action, req.order_id)))})"
 
     def _advance(self) -> tuple[str, str | None]:
         req = self.current
@@ -355,8 +360,6 @@ class Dialogue:
         req = self.current
         s = self.shopper
         parts: list[str] = []
-        if "anything else" in q:
-            return None
         if req is not None and req.order_id and ("order number" in q or "order id" in q
                                                  or "order #" in q or "which order" in q):
             parts.append(f"It's order {req.order_id}.")
@@ -368,8 +371,7 @@ class Dialogue:
             if req.reason and "reason" in q:
                 parts.append(f"{req.reason[0].upper()}{req.reason[1:]}.")
             if req.options and "option" in q:
-                verb = "exchange" if req.action.startswith("exchange") else "change"
-                parts.append(f"I'd like to {verb} {req.options}.")
+                parts.append(self._options_answer(q, req))
             elif req.items and ("which item" in q or "items" in q or "which product" in q):
                 parts.append(f"{req.items[0].upper()}{req.items[1:]}.")
             if req.payment and ("payment" in q or "refund" in q or "pay " in q):
@@ -377,6 +379,18 @@ class Dialogue:
             if req.address and "address" in q:
                 parts.append(f"The address is {req.address}.")
         return " ".join(parts) or None
+
+    @staticmethod
+    def _options_answer(question: str, req: Request) -> str:
+        """The new options of the items the question names (the agent asks for "for one
+        with"), else of every item in the request."""
+        named = [(old, new) for old, new in req.swaps
+                 if old.removeprefix("the ").split(" (")[0].lower() in question]
+        if named:
+            return " And ".join(f"{old[0].upper()}{old[1:]} for one with {new}."
+                                for old, new in named)
+        verb = "exchange" if req.action.startswith("exchange") else "change"
+        return f"I'd like to {verb} {req.options}."
 
     def next(self, replies: Sequence[Line]) -> tuple[str, str | None] | None:
         if self.finished:
@@ -395,12 +409,18 @@ class Dialogue:
             return "Yes", YES
         last = replies[-1].text.strip()
         lower = last.lower()
+        repeated = (self.pos, last) in self.asked  # asked again during this request
+        self.asked.add((self.pos, last))
         if "anything else" in lower:
             return self._advance()
-        if lower.endswith("?"):
+        if "?" in lower:
             answer = self.answer(last)
-            if answer is not None:
+            if answer is not None and not repeated:
                 return answer, None
+            if repeated:  # the answer did not help: stop rather than loop
+                self.notes.append(f"agent asked again after the answer: {last!r}")
+                self.finished = True
+                return None
             if self.confirmed:
                 return self._advance()
             req = self.current

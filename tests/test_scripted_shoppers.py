@@ -1,8 +1,14 @@
-"""Scripted shoppers: for every τ-bench retail dev task and the first 100 train tasks
-(`SHOPPER_TRAIN=N` for more), a deterministic shopper states the task's facts in plain
+"""Scripted shoppers: for every τ-bench retail dev and train task (`SHOPPER_TRAIN=N` runs
+only the first N train tasks), a deterministic shopper states the task's facts in plain
 sentences, answers the agent's questions and confirms; the conversation runs through the
 loopback channel and the built-in engine, and the final database must equal the task's
-expected end state. See tests/shoppers.py for the phrasings agreed with the engine."""
+expected end state. See tests/shoppers.py for the phrasings agreed with the engine.
+
+    .venv/bin/python -m pytest -q -s tests/test_scripted_shoppers.py
+    SHOPPER_TRAIN=100 ...            the first 100 train tasks only
+    SHOPPER_ONLY=train/5,dev/3 ...   just these tasks
+    SHOPPER_TRANSCRIPTS=20 ...       print more failing transcripts (default 5)
+"""
 
 from __future__ import annotations
 
@@ -23,8 +29,10 @@ DATA = require_taubench()
 
 # Tasks failing when this list was written. It must only shrink: when a task here starts
 # passing, the test prints it; remove it from the list (and raise PASS_FLOOR).
+# Empty since the engine learnt option pairs and item names inside option phrases
+# (train/150, train/393 were the last two).
 KNOWN_FAILURES: set[str] = set()
-PASS_FLOOR = 0
+PASS_FLOOR = 520  # of the default run: all 20 dev and all 500 train tasks
 
 TOML = """
 [agent]
@@ -38,14 +46,18 @@ max_refund_per_day = 0
 return_window_days = 0
 """
 
-SHOW_TRANSCRIPTS = 5
+SHOW_TRANSCRIPTS = int(os.environ.get("SHOPPER_TRANSCRIPTS", "5"))
 
 
 async def test_scripted_shoppers_reach_the_expected_end_state(gateway_factory) -> None:  # type: ignore[no-untyped-def]
     from omnichannel.commerce.taubench import TaubenchCommerce
 
     base = TaubenchCommerce.load(DATA)
-    shoppers = make_shoppers(DATA, train=int(os.environ.get("SHOPPER_TRAIN", "100")))
+    train = int(os.environ.get("SHOPPER_TRAIN", "500"))
+    shoppers = make_shoppers(DATA, train=train)
+    only = {t for t in os.environ.get("SHOPPER_ONLY", "").split(",") if t}  # "train/5,dev/3"
+    if only:
+        shoppers = [s for s in shoppers if s.task_id in only]
     gw = await gateway_factory(TOML, engine="builtin")
     assert gw.rt.router is not None
     results = await run_all(gw, base, shoppers)
@@ -64,7 +76,8 @@ async def test_scripted_shoppers_reach_the_expected_end_state(gateway_factory) -
 
     unexpected = [r for r in failed if r.task_id not in KNOWN_FAILURES]
     assert not unexpected, "\n\n".join(r.render() for r in unexpected[:SHOW_TRANSCRIPTS])
-    assert len(passed) >= PASS_FLOOR
+    if not only and train >= 500:
+        assert len(passed) >= PASS_FLOOR
 
 
 # --- the shopper's phrases -----------------------------------------------------------------

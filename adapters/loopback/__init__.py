@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import uuid
 from typing import ClassVar
 
 from omnichannel.channel import (
@@ -44,6 +45,7 @@ class LoopbackAdapter:
         self.typing_events: list[str] = []
         self._queues: dict[str, asyncio.Queue[Outbound]] = {}
         self._ids = itertools.count(1)
+        self._run = uuid.uuid4().hex[:12]
 
     async def start(self, ctx: ChannelContext) -> None:
         self.ctx = ctx
@@ -65,7 +67,9 @@ class LoopbackAdapter:
             Inbound(
                 channel=self.name,
                 account=self.ctx.account,
-                external_id=external_id or f"lb-{next(self._ids)}",
+                # Unique across processes: a second `omnichannel chat` on the same store must
+                # not look like a platform retry of the first one's messages.
+                external_id=external_id or f"lb-{self._run}-{next(self._ids)}",
                 chat_id=chat_id,
                 sender_id=chat_id,
                 text=text,

@@ -30,7 +30,8 @@ _THANKS = re.compile(
     r"that helped|got it)\b[\s\w!.,]{0,30}$",
     re.I,
 )
-_BYE = re.compile(r"^\s*(bye|goodbye|see you|that'?s all|nothing else|no,? thanks)\b", re.I)
+_BYE = re.compile(r"^\s*(bye|goodbye|see you|that'?s all|that'?s it|nothing else|no,? thanks|"
+                  r"no,? that'?s (all|it|everything))\b", re.I)
 _LEGAL = re.compile(
     r"\b(lawyer|attorney|sue\b|suing|lawsuit|legal action|court|small claims|"
     r"consumer protection|report you to|bbb\b|better business bureau)",

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from omnichannel.agent import slots
+from omnichannel.agent import catalog, slots
 from omnichannel.agent.tools import ToolBox, ToolError
 from omnichannel.agent.turn import Handoff, HandoffReason, Turn
 from omnichannel.commerce import CommerceError, Customer, Order, OrderStatus
@@ -116,6 +116,12 @@ class OrderFlow:
         elif not self.state.tasks:
             if slots.order_ids(text) and self.tools.session.verified:
                 self.state.tasks.append(Task("status"))
+            elif (code := catalog.promo_code(text)) is not None:
+                return self._reply(await catalog.answer_promo(self.tools, code),
+                                   intent="catalog.promo")
+            elif catalog.is_product_question(text) and (
+                    answer := await catalog.answer_product(self.tools, text)):
+                return self._reply(answer, intent="catalog.product")
             elif self.notes:
                 return self._reply(" ".join(self.notes) + " How can I help with your order?",
                                    intent="orders.verified")

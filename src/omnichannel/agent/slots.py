@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from omnichannel.commerce import Address, Customer, OrderItem, PaymentMethod, PaymentSource, Variant
 
 # "#W1234567" (τ-bench), "#JP204119" (the demo shop), or those without the "#".
+_FOR_ONE = re.compile(r"\b(?:for|to|into)\s+(?:one|the one|a one|an? \w+)\s+with\b", re.I)
 ORDER_ID = re.compile(r"(?:#([A-Za-z]{0,3}\d{4,9})\b|\b(W\d{7}|JP\d{6})\b)", re.I)
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 ZIP = re.compile(r"\b(\d{5})(?:-\d{4})?\b")
@@ -94,22 +95,42 @@ def mentioned_items(text: str, items: Sequence[OrderItem]) -> list[ItemMention]:
     ("the T-Shirt (color blue, size M)"); "both"/"two" repeats a mention.
     """
     tw = words(text)
+    inside = _option_spans(text)
     found: list[ItemMention] = []
     by_name: dict[str, list[OrderItem]] = {}
     for it in items:
         by_name.setdefault(it.name, []).append(it)
+    heads: dict[str, int] = {}
+    for name in by_name:
+        heads[words(name)[-1]] = heads.get(words(name)[-1], 0) + 1
     for name, group in by_name.items():
         nw = words(name)
         starts = [i for i in range(len(tw) - len(nw) + 1) if tw[i:i + len(nw)] == nw]
+        width = len(nw)
+        if not starts and heads[nw[-1]] == 1:
+            # A partial name: "the black leather boots" for "Bearclaw Hiking Boots".
+            starts = [i for i, w in enumerate(tw) if w == nw[-1]]
+            width = 1
         used: list[str] = []
         for pos in starts:
-            window = " ".join(tw[pos + len(nw): pos + len(nw) + 14])
+            if pos in inside:  # "compartment laptop" is an option, not the Laptop
+                continue
+            window = " ".join(tw[max(0, pos - 6): pos] + tw[pos + width: pos + width + 14])
             choice = _best_by_options(window, group, used)
             if choice is not None:
                 found.append(ItemMention(choice, pos))
                 used.append(choice.item_id)
     found.sort(key=lambda m: m.start)
     return found
+
+
+def _option_spans(text: str) -> set[int]:
+    """Word positions inside "for one with ..." phrases."""
+    out: set[int] = set()
+    for marker, phrase in zip(_FOR_ONE.finditer(text), option_phrases(text), strict=False):
+        start = len(words(text[:marker.end()]))
+        out.update(range(start, start + len(words(phrase))))
+    return out
 
 
 def _best_by_options(window: str, group: Sequence[OrderItem], used: list[str]
@@ -123,9 +144,6 @@ def _best_by_options(window: str, group: Sequence[OrderItem], used: list[str]
         return (hits, -used.count(it.item_id))
 
     return max(group, key=score)
-
-
-_FOR_ONE = re.compile(r"\b(?:for|to|into)\s+(?:one|the one|a one|an? \w+)\s+with\b", re.I)
 
 
 def item_option_pairs(text: str, items: Sequence[OrderItem]
@@ -159,11 +177,14 @@ def match_variant(phrase: str, variants: Sequence[Variant]) -> Variant | None:
     pw = set(seq)
     scored = []
     for v in variants:
-        pairs = sum(1 for k, val in v.options if _has_phrase(seq, words(f"{k} {val}")))
+        named = [words(f"{k} {val}") for k, val in v.options]
+        hits = [n for n in named if _has_phrase(seq, n)]
         values = sum(1 for _k, val in v.options if set(words(val)) <= pw)
-        scored.append(((pairs, values), v))
+        # More named pairs first; then the longer (more specific) values: "Wi-Fi + Cellular"
+        # over "Wi-Fi"; then bare values.
+        scored.append(((len(hits), sum(len(n) for n in hits), values), v))
     scored.sort(key=lambda s: s[0], reverse=True)
-    if not scored or scored[0][0] == (0, 0):
+    if not scored or scored[0][0] == (0, 0, 0):
         return None
     if len(scored) > 1 and scored[1][0] == scored[0][0]:
         return None

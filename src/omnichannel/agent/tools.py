@@ -35,6 +35,7 @@ from omnichannel.commerce import (
     Order,
     OrderStatus,
     Product,
+    Promo,
 )
 
 CANCEL_REASONS = ("no longer needed", "ordered by mistake")
@@ -322,6 +323,12 @@ class ToolBox:
 
     async def product(self, product_id: str) -> Product:
         return await self.commerce.get_product(product_id)
+
+    async def products(self, query: str) -> list[Product]:
+        return await self.commerce.search_products(query)
+
+    async def promo(self, code: str) -> Promo | None:
+        return await self.commerce.get_promo(code)
 
     # tools: public
     async def list_all_product_types(self) -> str:

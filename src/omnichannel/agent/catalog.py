@@ -1,0 +1,116 @@
+"""Product and promo-code questions, answered from the live catalog (no identity needed)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from omnichannel.agent import slots
+from omnichannel.agent.tools import ToolBox
+from omnichannel.commerce import CommerceError, Product, Promo, Variant
+
+_PRODUCT_Q = re.compile(
+    r"\b(do you (have|sell|carry|stock)|in stock|available|availability|price of|"
+    r"how much (is|are|does|do)|what (sizes?|colou?rs?|options|materials?)|come in|"
+    r"sold out|back in stock)\b", re.I)
+_PROMO = re.compile(
+    r"\b(?:promo|discount|coupon|voucher)(?: code)?\s*[:\"']?\s*([A-Z0-9-]{3,20})\b", re.I)
+_CODE = re.compile(r"\b(?:code)\s+[\"']?([A-Z0-9-]{3,20})\b", re.I)
+_NOISE = set(
+    "do you have sell carry stock in is are the a an any how much does what sizes size colors "
+    "colours color colour options come available availability price of sold out back still "
+    "there it they for me please can i get buy want".split()
+)
+
+
+def promo_code(text: str) -> str | None:
+    for pattern in (_PROMO, _CODE):
+        m = pattern.search(text)
+        if m and m.group(1).lower() not in ("code", "is", "for", "work", "valid"):
+            return m.group(1).upper()
+    return None
+
+
+def is_product_question(text: str) -> bool:
+    return bool(_PRODUCT_Q.search(text))
+
+
+async def answer_promo(tools: ToolBox, code: str) -> str:
+    promo = await tools.promo(code)
+    if promo is None:
+        return f"I can't find a promo code {code}. Please check the spelling."
+    return describe_promo(promo)
+
+
+def describe_promo(promo: Promo) -> str:
+    if promo.percent_off:
+        value = f"{promo.percent_off:g}% off"
+    elif promo.amount_off:
+        value = f"{promo.amount_off:.2f} off"
+    else:
+        value = promo.description
+    rules = []
+    if promo.min_subtotal:
+        rules.append(f"on orders of {promo.min_subtotal:.2f} or more")
+    if promo.once_per_customer:
+        rules.append("once per customer")
+    text = f"Code {promo.code}: {value}" + (f" {', '.join(rules)}" if rules else "") + "."
+    now = datetime.now(UTC)
+    expires = promo.expires_at
+    if expires is not None and expires.tzinfo is None:
+        expires = expires.replace(tzinfo=UTC)
+    if not promo.active:
+        text += " It is no longer active, I'm afraid."
+    elif expires is not None and expires < now:
+        text += f" It expired on {expires:%B %-d, %Y}, I'm afraid."
+    elif expires is not None:
+        text += f" It's valid until {expires:%B %-d, %Y}; enter it at checkout (one per order)."
+    else:
+        text += " Enter it at checkout (one code per order)."
+    return text
+
+
+async def answer_product(tools: ToolBox, text: str) -> str | None:
+    query = " ".join(w for w in slots.words(text) if w not in _NOISE)
+    if not query:
+        return None
+    try:
+        found = await tools.products(query)
+    except CommerceError:
+        return None
+    if not found:
+        return None
+    tw = set(slots.words(text))
+    named = [p for p in found if set(slots.words(p.name)) & tw]
+    if not named:  # a word in a description ("shipping") does not make a product question
+        return None
+    product = named[0]
+    variant = slots.match_variant(text, product.variants)
+    if variant is not None and _names_an_option(text, variant):
+        opts = ", ".join(f"{k} {v}" for k, v in variant.options)
+        state = "in stock" if variant.available else "sold out right now"
+        return f"The {product.name} ({opts}) is {variant.price:.2f} and {state}."
+    return describe_product(product)
+
+
+def _names_an_option(text: str, variant: Variant) -> bool:
+    tw = set(slots.words(text))
+    return any(set(slots.words(v)) <= tw for _k, v in variant.options)
+
+
+def describe_product(product: Product) -> str:
+    available = [v for v in product.variants if v.available]
+    prices = [v.price for v in (available or product.variants)]
+    options: dict[str, list[str]] = {}
+    for v in available:
+        for k, val in v.options:
+            if val not in options.setdefault(k, []):
+                options[k].append(val)
+    price = (f"{min(prices):.2f}" if min(prices) == max(prices)
+             else f"{min(prices):.2f} to {max(prices):.2f}")
+    if not available:
+        return f"The {product.name} is sold out in every option right now."
+    listed = "; ".join(f"{k}: {', '.join(vals)}" for k, vals in options.items())
+    desc = f" {product.description}" if product.description else ""
+    return (f"The {product.name} is {price}.{desc} In stock: {listed} "
+            f"({len(available)} of {len(product.variants)} options available).")
