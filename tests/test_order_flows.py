@@ -149,3 +149,39 @@ def test_slot_readers() -> None:
     assert slots.cancel_reason("oops, I ordered it by mistake") == "ordered by mistake"
     assert slots.cancel_reason("I don't need it anymore") == "no longer needed"
     assert slots.is_yes("Yes please") and slots.is_no("no thanks")
+
+
+def test_items_by_partial_names_options_and_plurals() -> None:
+    from omnichannel.commerce import OrderItem
+
+    boots_black = OrderItem("Bearclaw Hiking Boots", "p1", "i1", 189.0,
+                            (("size", "9"), ("color", "black"), ("material", "leather")))
+    boots_brown = OrderItem("Bearclaw Hiking Boots", "p1", "i2", 189.0,
+                            (("size", "10"), ("color", "brown"), ("material", "leather")))
+    tent = OrderItem("Starwatch Backpacking Tent", "p2", "i3", 349.0, (("capacity", "2-person"),))
+    items = [boots_brown, boots_black, tent]
+    found = slots.mentioned_items("return the black leather boots in 9 and both tents", items)
+    assert [m.item.item_id for m in found] == ["i1", "i3"]
+    # an item name inside another item's option phrase is not a mention of that item
+    laptop = OrderItem("Laptop", "p3", "i4", 999.0, (("ram", "8GB"),))
+    pack = OrderItem("Backpack", "p4", "i5", 80.0, (("compartment", "hydration"),))
+    text = ("change the Backpack to one with compartment laptop, and the Laptop to one with "
+            "ram 16GB")
+    assert [m.item.item_id for m in slots.mentioned_items(text, [laptop, pack])] == ["i5", "i4"]
+
+
+async def test_catalog_questions_and_promo_codes(gateway_factory) -> None:  # type: ignore[no-untyped-def]
+    gw = await gateway_factory('[commerce]\nbackend = "demo"\n', engine="builtin")
+    shop = gw.rt.commerce
+    products = await shop.list_products()
+    boots = next(p for p in products if p.name.endswith("Hiking Boots"))
+    (reply,) = await _turn(gw, "Do you have hiking boots?")
+    assert boots.name in reply.text and "In stock" in reply.text
+    (shipping,) = await _turn(gw, "how much is shipping?")
+    assert "(From our help center: Shipping)" in shipping.text  # not a product question
+    (valid,) = await _turn(gw, "does the promo code WELCOME10 work?")
+    assert "Code WELCOME10: 10% off" in valid.text
+    (gone,) = await _turn(gw, "what about code FRIENDS20")
+    assert "no longer active" in gone.text
+    (unknown,) = await _turn(gw, "promo code NOPE123")
+    assert "can't find a promo code NOPE123" in unknown.text
