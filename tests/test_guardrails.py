@@ -189,3 +189,45 @@ def test_tool_schemas_come_from_signatures(shop) -> None:  # type: ignore[no-unt
     assert items["required"] == ["order_id", "item_ids", "new_item_ids", "payment_method_id"]
     assert items["properties"]["item_ids"] == {"type": "array", "items": {"type": "string"},
                                               "description": "the item ids to exchange"}
+
+
+async def test_refund_tool_runs_within_caps_and_is_held_above(tmp_path: Path) -> None:
+    import sqlite3
+
+    from omnichannel.commerce.demo import DEFAULT_NOW, DemoCommerce, generate
+
+    path = tmp_path / "shop.db"
+    generate(path)
+    conn = sqlite3.connect(path)
+    oid, customer, method = conn.execute(
+        "SELECT o.id, o.customer_id, p.payment_method_id FROM orders o JOIN payments p "
+        "ON p.order_id = o.id WHERE o.status = 'delivered' AND p.transaction_type = 'payment' "
+        "LIMIT 1").fetchone()
+    conn.close()
+    shop = DemoCommerce.open(path, clock=lambda: DEFAULT_NOW)
+    store = Store(tmp_path / "state")
+    store.open()
+    try:
+        session = Session()
+        session.verify(customer, Verification.NAME_ZIP)
+        policy = Policy(return_window_days=None, max_refund_per_order=20.0,
+                        max_refund_per_customer_30d=None, max_refund_per_day=None)
+        t = ToolBox(shop, session, policy, conversation_key="c", ledger=store.ledger(1),
+                    recorder=store.ledger(1))
+        details = await t.call("get_order_details", {"order_id": oid})
+        assert details.ok and json.loads(details.output)["fulfillments"][0]["delivered_at"]
+        small = {"order_id": oid, "amount": 15.0, "payment_method_id": method}
+        asked = await t.call("refund_order", small)
+        assert asked.confirmation is not None and "Refund 15.00" in asked.confirmation.summary
+        t.confirm(asked.confirmation.token)
+        assert (await t.call("refund_order", small)).ok
+        more = {**small, "amount": 10.0}  # 15 + 10 is over the per-order cap of 20
+        t.confirm((await t.call("refund_order", more)).confirmation.token)  # type: ignore[union-attr]
+        held = await t.call("refund_order", more)
+        assert held.held and "per-order cap" in held.held
+        order = await shop.get_order(oid)
+        refunds = [p.amount for p in order.payment_history if p.transaction_type == "refund"]
+        assert refunds == [15.0]
+    finally:
+        store.close()
+        shop.close()

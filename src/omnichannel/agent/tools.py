@@ -47,6 +47,7 @@ WRITES = {
     "return_delivered_order_items": False,
     "exchange_delivered_order_items": False,
     "modify_user_address": False,
+    "refund_order": True,
 }
 
 
@@ -76,6 +77,8 @@ def _jsonable(value: Any) -> Any:
         isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in value
     ):
         return {k: _jsonable(v) for k, v in value}
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
     if hasattr(value, "isoformat"):
@@ -217,6 +220,11 @@ class ToolBox:
             self.session.claimed_customer_id = customer_id
 
     def _eligible(self, name: str, order: Order) -> None:
+        if name == "refund_order":
+            if order.status in (OrderStatus.CANCELLED, OrderStatus.PENDING):
+                raise ToolError(f"order {order.id} is {order.status.value}; nothing to refund "
+                                "beyond what a cancellation already returns")
+            return
         if name.startswith(("cancel_pending", "modify_pending")):
             if order.status is not OrderStatus.PENDING:
                 raise ToolError(f"order {order.id} is {order.status.value}; only pending "
@@ -234,6 +242,8 @@ class ToolBox:
         prices = {i.item_id: i.price for i in order.items}
         if name == "cancel_pending_order":
             return order.total
+        if name == "refund_order":
+            return round(float(args["amount"]), 2)
         if name == "return_delivered_order_items":
             return round(sum(prices.get(i, 0.0) for i in args["item_ids"]), 2)
         if name in ("exchange_delivered_order_items", "modify_pending_order_items"):
@@ -264,7 +274,9 @@ class ToolBox:
         pay = method.label() if method else pay
         if args.get("new_item_ids") and order is not None:
             products = {i.item_id: i.product_id for i in order.items}
+            prices = {i.item_id: i.price for i in order.items}
             new = []
+            difference = 0.0
             for old, new_id in zip(args["item_ids"], args["new_item_ids"], strict=False):
                 try:
                     variant = (await self.commerce.get_product(products.get(old, ""))).variant(
@@ -273,7 +285,16 @@ class ToolBox:
                     variant = None
                 opts = ", ".join(f"{k} {v}" for k, v in variant.options) if variant else new_id
                 new.append(f"{names.get(old, old).split(' (')[0]} ({opts})")
+                if variant is not None:
+                    difference += variant.price - prices.get(old, variant.price)
             args_new = "; ".join(new)
+            difference = round(difference, 2)
+            if difference > 0:
+                args_new += f" (you pay {difference:.2f} more)"
+            elif difference < 0:
+                args_new += f" (you get {-difference:.2f} back)"
+            else:
+                args_new += " (same price)"
         else:
             args_new = ""
         if name == "cancel_pending_order":
@@ -290,6 +311,8 @@ class ToolBox:
                     "please make sure this is everything.")
         if name == "modify_pending_order_payment":
             return f"Pay for order {args['order_id']} with {pay} instead."
+        if name == "refund_order":
+            return f"Refund {float(args['amount']):.2f} for order {args['order_id']} to {pay}."
         address = ", ".join(str(args[k]) for k in ("address1", "address2", "city", "state",
                                                     "zip", "country") if args.get(k))
         if name == "modify_pending_order_address":
@@ -537,6 +560,18 @@ class ToolBox:
             user_id, address, key=self._key("modify_user_address", user_id, address))
         return as_json(result.customer)
 
+    async def refund_order(self, order_id: str, amount: float, payment_method_id: str) -> str:
+        """Refund part or all of what was paid for an order, within the shop's caps.
+
+        Args:
+            order_id: the order id
+            amount: the amount to refund, in the shop's currency
+            payment_method_id: a method that paid for the order, or a gift card
+        """
+        return self._done(await self.commerce.refund(
+            order_id, amount, payment_method_id,
+            key=self._key("refund_order", order_id, amount, payment_method_id)))
+
     def _key(self, *parts: Any) -> str:
         return f"{self.key}:{action_token(str(parts[0]), {'args': list(parts[1:])})}"
 
@@ -551,5 +586,5 @@ TOOL_NAMES = (
     "lookup_promo_code", "calculate", "think", "transfer_to_human_agents",
     "cancel_pending_order", "modify_pending_order_address", "modify_pending_order_payment",
     "modify_pending_order_items", "return_delivered_order_items",
-    "exchange_delivered_order_items", "modify_user_address",
+    "exchange_delivered_order_items", "modify_user_address", "refund_order",
 )
