@@ -15,12 +15,13 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from omnichannel.agent import Deps, Voice, make_engine
+from omnichannel.agent.engine import Engine
 from omnichannel.agent.guardrails import Policy
 from omnichannel.agent.knowledge import builtin_helpcenter, find_documents, load_document
 from omnichannel.channel import Adapter, Brand, ChatHistory, Handler, Inbound, Published
 from omnichannel.commerce import Commerce
 from omnichannel.commerce.backends import close_backend, open_backend
-from omnichannel.config import Config
+from omnichannel.config import Config, ModelConfig
 from omnichannel.registry import channel_settings
 from omnichannel.router import Router
 from omnichannel.store import Store
@@ -199,8 +200,36 @@ def make_router(
         max_refund_per_customer_30d=g.max_refund_per_customer_30d or None,
         max_refund_per_day=g.max_refund_per_day or None,
     )
-    return Router(config, store, make_engine(engine_name or config.agent.engine), deps, adapters,
+    return Router(config, store, engine_for(config, engine_name), deps, adapters,
                   commerce=commerce, policy=policy)
+
+
+def engine_for(config: Config, name: str | None = None) -> Engine:
+    """The configured engine; the LLM engines (and litellm) only when a model is set."""
+    name = name or config.agent.engine
+    if name not in ("llm", "auto"):
+        return make_engine(name)
+    from omnichannel.agent.llm import LLMEngine, ModelSpec
+    from omnichannel.agent.routing import RoutingRules
+
+    def chain(m: ModelConfig | None) -> list[ModelSpec]:
+        if m is None:
+            return []
+        key = m.api_key.get_secret_value() if m.api_key else None
+        base = dict(api_base=m.api_base or None, api_key=key, timeout=m.timeout,
+                    max_tokens=m.max_tokens, free=m.free)
+        first = ModelSpec(m.model, input_cost_per_token=m.input_cost_per_token,
+                          output_cost_per_token=m.output_cost_per_token, **base)  # type: ignore[arg-type]
+        return [first] + [ModelSpec(f, **base) for f in m.fallbacks]  # type: ignore[arg-type]
+
+    r = config.routing
+    rules = RoutingRules(builtin_min_confidence=r.builtin_min_confidence,
+                         long_conversation_messages=r.long_conversation_messages,
+                         complex_when_upset=r.complex_when_upset,
+                         complex_for_multi_step_writes=r.complex_for_multi_step_writes,
+                         complex_after_failure=r.complex_after_failure)
+    return LLMEngine(chain(config.models.routine), chain(config.models.complex) or None,
+                     mode=name, rules=rules, max_steps=r.max_steps)
 
 
 def _adapter_ctx(rt: Runtime, name: str, cls: type[Adapter], settings: BaseModel):  # type: ignore[no-untyped-def]

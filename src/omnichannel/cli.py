@@ -101,33 +101,32 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from omnichannel.agent.knowledge import find_documents, load_document
+    from omnichannel.ingest.sources import SourceError, ingest
 
     config = _load(args.config)
+    if args.max_pages < 1 or args.delay < 0:
+        print("error: --max-pages must be at least 1 and --delay at least 0", file=sys.stderr)
+        return EXIT_USAGE
 
     async def go(store):  # type: ignore[no-untyped-def]
         failures = 0
         for target in args.paths:
             try:
-                files = find_documents(Path(target))
-            except ValueError as exc:
-                print(f"error: {exc}", file=sys.stderr)
+                report = await ingest(store, target, max_pages=args.max_pages,
+                                      delay=args.delay, progress=_progress)
+            except SourceError as exc:
+                print(f"\nerror: {exc}", file=sys.stderr)
                 failures += 1
                 continue
-            total = len(files)
-            indexed = sections = 0
-            for i, path in enumerate(files, 1):
-                try:
-                    doc = load_document(path.resolve())
-                except (ValueError, OSError) as exc:
-                    print(f"\nskipped {exc}", file=sys.stderr)
-                    failures += 1
-                    continue
-                if await store.index_document(doc):
-                    indexed += 1
-                sections += len(doc.sections)
-                _progress(i, total, path.name)
-            print(f"\n{target}: {total} files, {indexed} new or changed, {sections} sections")
+            sys.stderr.write("\n")
+            for reason in report.failed:
+                print(f"failed: {reason}", file=sys.stderr)
+            for reason in report.skipped:
+                print(f"skipped: {reason}", file=sys.stderr)
+            for note in report.notes:
+                print(f"note: {note}", file=sys.stderr)
+            failures += len(report.failed)
+            print(f"{target}: {report.summary()}")
         return 1 if failures else 0
 
     return _with_store(config, go)
@@ -249,8 +248,16 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--config", default=argparse.SUPPRESS)
     val.set_defaults(fn=cmd_validate)
     add("doctor", cmd_doctor, "check the installation, config, store and channels")
-    ing = add("ingest", cmd_ingest, "index Markdown, HTML and text files into the knowledge base")
-    ing.add_argument("paths", nargs="+")
+    ing = add("ingest", cmd_ingest, "index documents or a website into the knowledge base; "
+              "re-ingesting updates changed documents and removes deleted ones")
+    ing.add_argument("paths", nargs="+", metavar="PATH_OR_URL",
+                     help="a folder, a file (.md .html .txt .pdf .docx .vtt .srt .sbv), a zip "
+                     "export (Notion, Google Drive), or a site's start page or sitemap.xml URL")
+    ing.add_argument("--max-pages", type=int, default=200,
+                     help="most pages to request from one website (default 200)")
+    ing.add_argument("--delay", type=float, default=0.5,
+                     help="seconds between requests to a website (default 0.5; a robots.txt "
+                     "Crawl-delay above it wins)")
     conv = add("conversations", cmd_conversations, "list conversations waiting for staff")
     conv.add_argument("--all", action="store_true", help="every conversation")
     conv.add_argument("--limit", type=int, default=50)

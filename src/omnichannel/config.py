@@ -14,7 +14,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 _REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -71,7 +71,8 @@ class BrandConfig(Section):
 
 
 class AgentConfig(Section):
-    engine: Literal["builtin", "echo"] = "builtin"
+    # builtin: rules only; llm: every turn to a model; auto: rules first, models for the rest.
+    engine: Literal["builtin", "llm", "auto", "echo"] = "builtin"
     debounce_seconds: float = Field(1.5, ge=0, le=30)
     history_limit: int = Field(30, ge=1, le=500)
     max_failures: int = Field(2, ge=1, le=10)
@@ -97,6 +98,38 @@ class OutboxConfig(Section):
     backoff_max: float = Field(300.0, gt=0)
     stale_after_seconds: float = Field(900.0, gt=0)
     poll_seconds: float = Field(1.0, gt=0)
+
+
+class ModelConfig(Section):
+    """One tier's model: a litellm model string, its endpoint, and fallbacks."""
+
+    model: str
+    api_base: str = ""
+    api_key: SecretStr | None = None
+    # Other litellm model strings tried in order when this one fails (same endpoint and key).
+    fallbacks: list[str] = []
+    timeout: float = Field(30.0, gt=0)
+    max_tokens: int = Field(800, ge=16)
+    # Prices for models litellm does not know (local models: free = true).
+    input_cost_per_token: float | None = Field(None, ge=0)
+    output_cost_per_token: float | None = Field(None, ge=0)
+    free: bool = False
+
+
+class ModelsConfig(Section):
+    routine: ModelConfig | None = None
+    complex: ModelConfig | None = None
+
+
+class RoutingConfig(Section):
+    """When `engine = "auto"` sends a turn to no model, the routine or the complex model."""
+
+    builtin_min_confidence: float = Field(0.6, ge=0, le=1)
+    long_conversation_messages: int = Field(16, ge=1)
+    complex_when_upset: bool = True
+    complex_for_multi_step_writes: bool = True
+    complex_after_failure: bool = True
+    max_steps: int = Field(6, ge=1, le=20)
 
 
 class CommerceConfig(Section):
@@ -126,6 +159,8 @@ class Config(Section):
     handoff: HandoffConfig = HandoffConfig()
     outbox: OutboxConfig = OutboxConfig()
     commerce: CommerceConfig = CommerceConfig()
+    models: ModelsConfig = ModelsConfig()
+    routing: RoutingConfig = RoutingConfig()
     guardrails: GuardrailsConfig = GuardrailsConfig()
     # Each table is validated by its adapter's `config_model` (registry.validate_channels).
     channels: dict[str, dict[str, Any]] = {}
@@ -194,6 +229,9 @@ def parse(text: str, source: str, env: dict[str, str] | None = None) -> Config:
         config = Config.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(source, problems + validation_problems(exc)) from exc
+    if config.agent.engine in ("llm", "auto") and config.models.routine is None:
+        problems.append(f"models.routine: required when agent.engine is "
+                        f"{config.agent.engine!r} (a table with at least `model`)")
     if problems:
         raise ConfigError(source, problems)
     config.source = source

@@ -13,7 +13,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 from omnichannel import faults
 from omnichannel.agent import Deps, Engine, Handoff, HandoffReason, Turn
@@ -199,6 +199,7 @@ class Router:
                 owner_epoch=conv.owner_epoch,
                 agent_state=turn.state,
                 tool_session=tools.session.to_json() if tools else None,
+                usage=asdict(turn.usage) if turn.usage else None,
             )
         )
         if turn.handoff is not None:

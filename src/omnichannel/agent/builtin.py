@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from omnichannel.agent import intents
 from omnichannel.agent.engine import Deps, new_customer_messages
-from omnichannel.agent.knowledge import Passage, rerank
+from omnichannel.agent.knowledge import Passage, Ranked, rerank
 from omnichannel.agent.orders import OrderFlow, State
 from omnichannel.agent.turn import Handoff, HandoffReason, Turn
 from omnichannel.conversation import Button, Conversation, Message
@@ -92,12 +92,14 @@ class BuiltinEngine:
             return Turn(text=voice.sign("Thanks for chatting with us. Have a great day!"),
                         intent="goodbye")
 
-        passage = await _best_passage(text, deps)
-        if passage is not None:
+        ranked = await _best_passage(text, deps)
+        if ranked is not None:
+            passage = ranked.passage
             return Turn(
                 text=voice.sign(_answer(passage)),
                 intent=f"faq.{_slug(passage.title)}",
                 sources=(passage.source,),
+                confidence=ranked.confidence,
             )
 
         failures = conversation.failures + 1
@@ -110,6 +112,7 @@ class BuiltinEngine:
                 ),
                 intent="unknown",
                 failed=True,
+                confidence=0.0,
             )
         return Turn(
             text="I'm not sure about that one, and I'd rather not guess. You can rephrase it, "
@@ -117,16 +120,17 @@ class BuiltinEngine:
             buttons=(*TOPIC_BUTTONS[:2], Button(voice.person_label, intents.HANDOFF_BUTTON)),
             intent="unknown",
             failed=True,
+            confidence=0.0,
         )
 
 
-async def _best_passage(text: str, deps: Deps) -> Passage | None:
+async def _best_passage(text: str, deps: Deps) -> Ranked | None:
     ranked = rerank(text, await deps.knowledge.search(text, limit=CANDIDATES))
     for r in ranked:
         # No word of the question in the section's heading: a body that merely mentions the
         # words (a tent in the warranty text) is not an answer.
         if r.confidence >= MIN_CONFIDENCE and r.coverage >= MIN_COVERAGE and r.heading_overlap:
-            return r.passage
+            return r
     return None
 
 

@@ -6,6 +6,7 @@ Parsing and chunking live here; the index itself is SQL and lives in `store/`.
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -264,16 +265,73 @@ def parse_text(text: str, fallback_title: str) -> tuple[str, list[Section]]:
     return fallback_title, _sections(fallback_title, [("", text)])
 
 
+def make_sections(title: str, pieces: list[tuple[str, str]]) -> list[Section]:
+    """(heading, body) pieces as sections: empty ones dropped, long ones split."""
+    return _sections(title, pieces)
+
+
+_CUE_TIME = re.compile(
+    r"^\s*(\d+:)?(\d{1,2}):(\d{2})[.,](\d{3})\s*(?:-->|,)\s*(\d+:)?(\d{1,2}):(\d{2})[.,](\d{3})"
+)
+
+
+def _seconds(h: str | None, m: str, s: str, ms: str) -> float:
+    return int((h or "0:")[:-1]) * 3600 + int(m) * 60 + int(s) + int(ms) / 1000
+
+
+def parse_transcript(text: str, fallback_title: str, gap: float = 2.0) -> tuple[str, list[Section]]:
+    """A WebVTT, SRT or SBV caption file as plain paragraphs.
+
+    Cue numbers, timestamps, settings and inline tags go; YouTube's rolling captions (each cue
+    repeating the previous line) are collapsed; a pause of `gap` seconds or a speaker change
+    (`>>`) starts a new paragraph.
+    """
+    paragraphs: list[list[str]] = [[]]
+    last_line = ""
+    last_end = 0.0
+    for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n").replace("\r", "\n")):
+        lines = block.strip().split("\n")
+        stamp = next((i for i, line in enumerate(lines) if _CUE_TIME.match(line)), None)
+        if stamp is None:  # the WEBVTT header, NOTE, STYLE and REGION blocks
+            continue
+        g = _CUE_TIME.match(lines[stamp])
+        assert g is not None
+        start = _seconds(g.group(1), g.group(2), g.group(3), g.group(4))
+        end = _seconds(g.group(5), g.group(6), g.group(7), g.group(8))
+        if paragraphs[-1] and start - last_end >= gap:
+            paragraphs.append([])
+        last_end = max(last_end, end)
+        for line in lines[stamp + 1:]:
+            line = re.sub(r"<[^>]*>|\{\\[^}]*\}", "", line)
+            line = " ".join(html.unescape(line).split())
+            if not line or line == last_line:
+                continue
+            last_line = line
+            if line.startswith(">>"):
+                line = line.lstrip("> ")
+                if paragraphs[-1]:
+                    paragraphs.append([])
+            if line:
+                paragraphs[-1].append(line)
+    body = "\n\n".join(" ".join(p) for p in paragraphs if p)
+    return fallback_title, _sections(fallback_title, [("", body)])
+
+
+def decode_text(raw: bytes, label: str) -> str:
+    """UTF-8 text (a byte-order mark is dropped). Raises ValueError naming `label`."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{label}: not valid UTF-8 ({exc.reason} at byte {exc.start})") from exc
+
+
 def load_document(path: Path, source: str | None = None) -> Document:
     """Read one file. Raises ValueError for an unsupported type or undecodable bytes."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         raise ValueError(f"{path}: unsupported file type {suffix or '(none)'}")
     raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{path}: not valid UTF-8 ({exc.reason} at byte {exc.start})") from exc
+    text = decode_text(raw, str(path))
     fallback = path.stem.replace("-", " ").replace("_", " ").capitalize()
     if suffix in (".md", ".markdown"):
         title, sections = parse_markdown(text, fallback)

@@ -9,6 +9,7 @@ from omnichannel.conversation import Button
 
 
 class HandoffReason(StrEnum):
+    PROMISE = "broken_promise"
     REQUESTED = "requested"
     ANGER = "anger"
     ABUSE = "abuse"
@@ -47,3 +48,19 @@ class Turn:
     sources: tuple[str, ...] = field(default_factory=tuple)
     # The engine's dialogue state after this turn (JSON it alone reads), kept by the router.
     state: str | None = None
+    # How sure the engine is that it understood (routing uses it); 0 when it did not.
+    confidence: float = 1.0
+    usage: Usage | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """What the model calls of one turn cost."""
+
+    model: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    calls: int = 0
+    tier: str = ""  # "routine" | "complex"
+    fallbacks: tuple[str, ...] = ()

@@ -133,6 +133,9 @@ class Store:
     ) -> list[ConversationSummary]:
         return await self.db.read(conv_sql.list_conversations, owner, status, limit)
 
+    async def usage(self, conversation_id: int | None = None) -> dict[str, float]:
+        return await self.db.read(conv_sql.usage_totals, conversation_id)
+
     async def transcript(self, conversation_id: int) -> list[Message]:
         return await self.db.read(conv_sql.transcript, conversation_id)
 
@@ -142,10 +145,19 @@ class Store:
         return ActionLog(self, conversation_id)
 
     # knowledge
-    async def index_document(self, doc: Document) -> bool:
+    async def index_document(
+        self, doc: Document, root: str | None = None, fetched_at: float | None = None
+    ) -> bool:
         return await self.db.write(
-            knowledge_sql.replace_document, doc.source, doc.title, doc.sha256, doc.sections
+            knowledge_sql.replace_document, doc.source, doc.title, doc.sha256, doc.sections,
+            root, fetched_at,
         )
+
+    async def documents_for_root(self, root: str) -> list[str]:
+        return await self.db.read(knowledge_sql.documents_for_root, root)
+
+    async def remove_document(self, source: str) -> bool:
+        return await self.db.write(knowledge_sql.remove_document, source)
 
     async def search(self, text: str, limit: int = 3) -> list[Passage]:
         return await self.db.read(knowledge_sql.search, text, limit)

@@ -360,3 +360,18 @@ def transcript(conn: sqlite3.Connection, conversation_id: int) -> list[Message]:
         "SELECT * FROM messages WHERE conversation_id = ? ORDER BY id", (conversation_id,)
     ).fetchall()
     return [row_message(r) for r in rows]
+
+
+def usage_totals(conn: sqlite3.Connection, conversation_id: int | None) -> dict[str, float]:
+    """Tokens and cost of model calls, for one conversation or (None) all of them."""
+    where, args = ("WHERE kind = 'llm_usage'", [])
+    if conversation_id is not None:
+        where += " AND conversation_id = ?"
+        args.append(conversation_id)
+    row = conn.execute(
+        "SELECT COUNT(*), COALESCE(SUM(json_extract(detail, '$.prompt_tokens')), 0), "
+        "COALESCE(SUM(json_extract(detail, '$.completion_tokens')), 0), "
+        f"COALESCE(SUM(json_extract(detail, '$.cost_usd')), 0) FROM events {where}", args,
+    ).fetchone()
+    return {"turns": row[0], "prompt_tokens": row[1], "completion_tokens": row[2],
+            "cost_usd": round(float(row[3]), 6)}

@@ -13,30 +13,66 @@ _WEIGHTS = (6.0, 4.0, 1.0)
 
 
 def replace_document(
-    conn: sqlite3.Connection, source: str, title: str, sha256: str, sections: list[Section]
+    conn: sqlite3.Connection,
+    source: str,
+    title: str,
+    sha256: str,
+    sections: list[Section],
+    root: str | None = None,
+    fetched_at: float | None = None,
 ) -> bool:
-    """Index one document, replacing an earlier version. False when it is unchanged."""
+    """Index one document, replacing an earlier version. False when it is unchanged.
+
+    `root` (kept when None) ties the document to what was ingested, so a later sync of that
+    root can remove documents that are gone; `fetched_at` records when it was read.
+    """
+    now = time.time()
+    fetched = now if fetched_at is None else fetched_at
     row = conn.execute(
         "SELECT id, sha256 FROM knowledge_docs WHERE source = ?", (source,)
     ).fetchone()
     if row is not None and row["sha256"] == sha256:
+        conn.execute(
+            "UPDATE knowledge_docs SET root = COALESCE(?, root), fetched_at = ? WHERE id = ?",
+            (root, fetched, row["id"]),
+        )
         return False
     if row is not None:
         conn.execute("DELETE FROM knowledge WHERE doc_id = ?", (row["id"],))
         conn.execute(
-            "UPDATE knowledge_docs SET title = ?, sha256 = ?, ingested_at = ? WHERE id = ?",
-            (title, sha256, time.time(), row["id"]),
+            "UPDATE knowledge_docs SET title = ?, sha256 = ?, ingested_at = ?, "
+            "root = COALESCE(?, root), fetched_at = ? WHERE id = ?",
+            (title, sha256, now, root, fetched, row["id"]),
         )
         doc_id = row["id"]
     else:
         doc_id = conn.execute(
-            "INSERT INTO knowledge_docs (source, title, sha256, ingested_at) VALUES (?, ?, ?, ?)",
-            (source, title, sha256, time.time()),
+            "INSERT INTO knowledge_docs (source, title, sha256, ingested_at, root, fetched_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (source, title, sha256, now, root, fetched),
         ).lastrowid
     conn.executemany(
         "INSERT INTO knowledge (title, heading, body, doc_id, source) VALUES (?, ?, ?, ?, ?)",
         [(title, s.heading, s.body, doc_id, source) for s in sections],
     )
+    return True
+
+
+def documents_for_root(conn: sqlite3.Connection, root: str) -> list[str]:
+    """Sources of the documents last ingested under `root`."""
+    rows = conn.execute(
+        "SELECT source FROM knowledge_docs WHERE root = ? ORDER BY source", (root,)
+    ).fetchall()
+    return [r["source"] for r in rows]
+
+
+def remove_document(conn: sqlite3.Connection, source: str) -> bool:
+    """Drop a document and its indexed sections. False when there was none."""
+    row = conn.execute("SELECT id FROM knowledge_docs WHERE source = ?", (source,)).fetchone()
+    if row is None:
+        return False
+    conn.execute("DELETE FROM knowledge WHERE doc_id = ?", (row["id"],))
+    conn.execute("DELETE FROM knowledge_docs WHERE id = ?", (row["id"],))
     return True
 
 

@@ -166,12 +166,16 @@ def _v1(db: sqlite_utils.Database) -> None:
     )
     db["events"].create_index(["conversation_id"])
     db["events"].create_index(["kind"])
+    # `root` is what was ingested (a folder, zip file or site URL) and `source` one document
+    # in it; `ingested_at` is the last change of content, `fetched_at` the last time it was read.
     db["knowledge_docs"].create(
-        {"id": int, "source": str, "title": str, "sha256": str, "ingested_at": float},
+        {"id": int, "source": str, "title": str, "sha256": str, "ingested_at": float,
+         "root": str, "fetched_at": float},
         pk="id",
         not_null={"source"},
     )
     db["knowledge_docs"].create_index(["source"], unique=True)
+    db["knowledge_docs"].create_index(["root"])
     db.execute(
         "CREATE VIRTUAL TABLE knowledge USING fts5("
         "title, heading, body, doc_id UNINDEXED, source UNINDEXED, "

@@ -31,6 +31,8 @@ class TurnWrite:
     owner_epoch: int = 0
     agent_state: str | None = None
     tool_session: str | None = None
+    # Model usage of the turn (tokens, cost), recorded as an `llm_usage` event.
+    usage: dict[str, object] | None = None
     handoff_reason: str | None = None
     handoff_summary: str | None = None
 
@@ -53,6 +55,8 @@ def commit_turn(conn: sqlite3.Connection, turn: TurnWrite) -> list[int]:
             outbox_ids += enqueue(conn, turn.conversation_id, msg_id, msg.chunks, msg.role,
                                   epoch)
     mark_handled(conn, turn.journal_ids)
+    if turn.usage:
+        add_event(conn, turn.conversation_id, "llm_usage", turn.usage)
     conn.execute(
         "UPDATE conversations SET intent = COALESCE(?, intent), "
         "failures = COALESCE(?, failures), agent_state = ?, "
