@@ -36,6 +36,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _check_commerce(config: Config) -> None:
+    """Problems `run` would only meet after starting: a missing extra, missing data."""
+    if config.agent.engine in ("llm", "auto"):
+        import importlib.util
+
+        if importlib.util.find_spec("litellm") is None:
+            raise ConfigError(config.source, [
+                f"agent.engine: {config.agent.engine!r} needs the LLM extra: "
+                "pip install 'omnichannel[llm]'"])
     c = config.commerce
     if c.backend == "taubench" and (c.data is None or not (c.data / "users.json").is_file()):
         raise ConfigError(config.source, [
