@@ -96,3 +96,16 @@ def test_unreadable_or_non_utf8_file(tmp_path: Path) -> None:
         load(bad)
     with pytest.raises(ConfigError, match="cannot read"):
         load(tmp_path / "missing.toml")
+
+
+def test_llm_engine_needs_a_routine_model(tmp_path: Path) -> None:
+    result = _run(tmp_path, '[agent]\nengine = "llm"\n', "config", "validate")
+    assert result.returncode == 2
+    assert "models.routine: required when agent.engine is 'llm'" in result.stderr
+    ok = _run(tmp_path, '[agent]\nengine = "auto"\n[models.routine]\nmodel = "openai/x"\n'
+              'api_key = "${OMNI_TEST_KEY}"\n', "config", "validate",
+              env={"OMNI_TEST_KEY": "k"})
+    assert ok.returncode == 0, ok.stderr
+    bad = _run(tmp_path, '[agent]\nengine = "auto"\n[models.routine]\nmodl = "x"\n',
+               "config", "validate")
+    assert bad.returncode == 2 and "models.routine.modl: unknown key" in bad.stderr
