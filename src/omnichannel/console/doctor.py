@@ -37,6 +37,34 @@ async def doctor(path: Path) -> int:
     except ConfigError as exc:
         _line(False, "channels", "; ".join(exc.problems))
         failures += 1
+    c = config.commerce
+    if c.backend != "none":
+        from omnichannel.commerce.backends import BackendError, close_backend, open_backend
+
+        try:
+            shop = await asyncio.to_thread(open_backend, c.backend, c.data,
+                                           config.store.state_dir, c.seed)
+            assert shop is not None
+            count = len(await shop.list_products())
+            await close_backend(shop)
+            _line(True, "commerce", f"{c.backend} ({count} products)")
+        except (BackendError, OSError, ValueError) as exc:
+            _line(False, "commerce", f"{c.backend}: {exc}")
+            failures += 1
+    else:
+        _line(None, "commerce", "none: the agent answers from the help center only")
+    engine = config.agent.engine
+    if engine in ("llm", "auto"):
+        import importlib.util
+
+        models = config.models
+        ok = importlib.util.find_spec("litellm") is not None and models.routine is not None
+        detail = (f"{engine}: routine {models.routine.model if models.routine else '?'}, "
+                  f"complex {models.complex.model if models.complex else '(routine)'}")
+        _line(ok, "engine", detail if ok else detail + " (pip install 'omnichannel[llm]')")
+        failures += 0 if ok else 1
+    else:
+        _line(True, "engine", engine)
     state = config.store.state_dir
     try:
         state.mkdir(parents=True, exist_ok=True)
