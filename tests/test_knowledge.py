@@ -77,3 +77,26 @@ def test_ingest_command_reports_progress_and_bad_files(tmp_path: Path) -> None:
     assert "not valid UTF-8" in result.stderr
     assert "3/4" in result.stderr or "4/4" in result.stderr  # the progress bar
     assert "4 files, 3 new or changed" in result.stdout
+
+
+async def test_configured_knowledge_paths_sync_at_start(tmp_path: Path) -> None:
+    from omnichannel.app import index_knowledge
+    from omnichannel.config import parse
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "care.md").write_text("# Care\n\n## Waxing boots\n\nUse beeswax twice a season.\n")
+    (docs / "old.txt").write_text("Our old warehouse address is 1 Nowhere Road.")
+    config = parse(f'[knowledge]\npaths = ["{docs}"]\n', "t")
+    s = Store(tmp_path / "state")
+    s.open()
+    try:
+        await index_knowledge(s, config)
+        assert (await s.search("beeswax"))[0].heading == "Waxing boots"
+        assert any("Nowhere" in h.body for h in await s.search("warehouse Nowhere Road"))
+        (docs / "old.txt").unlink()
+        await index_knowledge(s, config)
+        hits = await s.search("warehouse Nowhere Road")
+        assert all(h.source.startswith("helpcenter/") for h in hits)  # the file left the index
+    finally:
+        s.close()

@@ -9,7 +9,6 @@ import secrets
 import signal
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from aiohttp import web
 from pydantic import BaseModel
@@ -121,18 +120,24 @@ async def readyz(request: web.Request) -> web.Response:
 
 
 async def index_knowledge(store: Store, config: Config) -> int:
-    """Index the shipped help center and configured paths; unchanged files are skipped."""
-    paths: list[Path] = []
-    if config.knowledge.builtin_helpcenter:
-        paths += find_documents(builtin_helpcenter())
-    for p in config.knowledge.paths:
-        paths += find_documents(p)
+    """Index the shipped help center and sync `[knowledge] paths` (folders, files, zip
+    exports): unchanged documents are skipped, deleted ones removed. Returns the changes."""
+    from omnichannel.ingest.sources import SourceError, ingest_path
+
     changed = 0
-    for path in paths:
-        source = (f"helpcenter/{path.name}" if path.parent == builtin_helpcenter()
-                  else str(path))
-        if await store.index_document(load_document(path, source)):
-            changed += 1
+    if config.knowledge.builtin_helpcenter:
+        for path in find_documents(builtin_helpcenter()):
+            if await store.index_document(load_document(path, f"helpcenter/{path.name}")):
+                changed += 1
+    for root in config.knowledge.paths:
+        try:
+            report = await ingest_path(store, root)
+        except SourceError as exc:
+            log.error("knowledge path unreadable", extra={"path": str(root), "error": str(exc)})
+            continue
+        changed += report.changed + report.removed
+        for reason in report.failed:
+            log.warning("knowledge document skipped", extra={"reason": reason})
     return changed
 
 
