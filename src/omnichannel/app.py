@@ -16,7 +16,12 @@ from pydantic import BaseModel
 from omnichannel.agent import Deps, Voice, make_engine
 from omnichannel.agent.engine import Engine
 from omnichannel.agent.guardrails import Policy
-from omnichannel.agent.knowledge import builtin_helpcenter, find_documents, load_document
+from omnichannel.agent.knowledge import (
+    KnowledgeSource,
+    builtin_helpcenter,
+    find_documents,
+    load_document,
+)
 from omnichannel.channel import Adapter, Brand, ChatHistory, Handler, Inbound, Published
 from omnichannel.commerce import Commerce
 from omnichannel.commerce.backends import close_backend, open_backend
@@ -197,7 +202,12 @@ def make_router(
     b = config.brand
     voice = Voice(shop_name=b.shop_name, assistant_name=b.assistant_name, greeting=b.greeting,
                   sign_off=b.sign_off, person_label=b.person_label)
-    deps = Deps(knowledge=store, voice=voice, max_failures=config.agent.max_failures)
+    knowledge: KnowledgeSource = store
+    if config.knowledge.ranker == "hybrid":
+        from omnichannel.agent.retrieval import HybridKnowledge, make_embedder
+
+        knowledge = HybridKnowledge(store, make_embedder(config.knowledge.embedding_model))
+    deps = Deps(knowledge=knowledge, voice=voice, max_failures=config.agent.max_failures)
     g = config.guardrails
     policy = Policy(
         return_window_days=g.return_window_days or None,

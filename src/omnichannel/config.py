@@ -81,6 +81,10 @@ class AgentConfig(Section):
 class KnowledgeConfig(Section):
     builtin_helpcenter: bool = True
     paths: list[Path] = []
+    # "bm25" (SQLite FTS5) or "hybrid" (BM25 fused with embeddings by reciprocal rank).
+    ranker: Literal["bm25", "hybrid"] = "bm25"
+    # For hybrid: "hashing" (built in, no model) or a local sentence-transformers model.
+    embedding_model: str = "hashing"
 
 
 class HandoffConfig(Section):

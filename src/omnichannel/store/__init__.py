@@ -162,6 +162,12 @@ class Store:
     async def search(self, text: str, limit: int = 3) -> list[Passage]:
         return await self.db.read(knowledge_sql.search, text, limit)
 
+    async def all_passages(self) -> list[Passage]:
+        return await self.db.read(knowledge_sql.all_passages)
+
+    async def knowledge_version(self) -> str:
+        return await self.db.read(knowledge_sql.version)
+
     async def document_count(self) -> int:
         return await self.db.read(knowledge_sql.document_count)
 

@@ -104,3 +104,15 @@ def search(conn: sqlite3.Connection, text: str, limit: int = 3) -> list[Passage]
         )
         for r in rows
     ]
+
+
+def all_passages(conn: sqlite3.Connection) -> list[Passage]:
+    rows = conn.execute("SELECT title, heading, body, source FROM knowledge").fetchall()
+    return [Passage(r["title"], r["heading"], r["body"], r["source"], 0.0) for r in rows]
+
+
+def version(conn: sqlite3.Connection) -> str:
+    """Changes whenever a document is added, changed or removed."""
+    row = conn.execute("SELECT COUNT(*), MAX(ingested_at), "
+                       "(SELECT COUNT(*) FROM knowledge) FROM knowledge_docs").fetchone()
+    return f"{row[0]}:{row[1]}:{row[2]}"
