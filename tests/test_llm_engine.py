@@ -84,8 +84,10 @@ async def test_plain_answer_and_its_cost_are_recorded(agent, fake) -> None:  # t
     assert totals["turns"] == 1 and totals["prompt_tokens"] > 0 and totals["cost_usd"] > 0
     first = fake.requests[0]
     assert first["messages"][0]["role"] == "system" and "Juno" in first["messages"][0]["content"]
-    assert {t["function"]["name"] for t in first["tools"]} >= {"get_order_details",
-                                                              "cancel_pending_order"}
+    offered = {t["function"]["name"] for t in first["tools"]}
+    # before verification the model is offered lookups, not writes or profile reads
+    assert {"find_user_id_by_name_zip", "get_order_details"} <= offered
+    assert not {"cancel_pending_order", "get_user_details"} & offered
 
 
 async def test_tool_calls_run_through_the_guarded_tool_layer(agent, fake) -> None:  # type: ignore[no-untyped-def]
@@ -97,7 +99,9 @@ async def test_tool_calls_run_through_the_guarded_tool_layer(agent, fake) -> Non
     (out,) = await _turn(agent, "I'm Omar Anderson, 19031. What's up with #W6067464?")
     assert out.text == "Your order #W6067464 was delivered."
     assert _tool_messages(fake, 1) == ["omar_anderson_3203"]
-    assert '"status": "delivered"' in _tool_messages(fake, 2)[1]
+    assert '"status":"delivered"' in _tool_messages(fake, 2)[1]
+    after = {t["function"]["name"] for t in fake.requests[2]["tools"]}
+    assert "cancel_pending_order" in after and "find_user_id_by_name_zip" not in after
 
 
 async def test_429_is_retried_then_500s_and_timeouts_fall_back(gateway_factory, fake) -> None:  # type: ignore[no-untyped-def]
@@ -222,3 +226,15 @@ async def test_auto_routing_none_routine_complex(gateway_factory, fake) -> None:
     (out,) = await _turn(gw, "I'm really disappointed, this is the second time it broke")
     assert fake.models_called() == ["fake-routine", "fake-complex"]
     assert json.dumps(fake.requests[-1]["messages"]).count("poem") >= 1  # history kept
+
+
+def test_model_state_keeps_the_rule_engines_state() -> None:
+    from omnichannel.agent.llm import LLMState
+
+    shared = json.dumps({"tasks": [{"intent": "cancel"}], "pending": None,
+                         "llm_pending": [{"token": "t"}]})
+    state = LLMState.from_json(shared)
+    assert state.pending == [{"token": "t"}]
+    state.pending = []
+    assert json.loads(state.to_json() or "{}") == {"tasks": [{"intent": "cancel"}],
+                                                   "pending": None}

@@ -132,10 +132,14 @@ class ModelClient:
         text = message.content or ""
         if not calls and not text.strip():
             raise ValueError("the model returned neither text nor a tool call")
-        try:
-            cost = float(litellm.completion_cost(completion_response=resp) or 0.0)
-        except Exception:
-            cost = 0.0
+        hidden = getattr(resp, "_hidden_params", None) or {}
+        cost = hidden.get("response_cost")
+        if cost is None:  # litellm computed none: ask it once
+            try:
+                cost = litellm.completion_cost(completion_response=resp)
+            except Exception:
+                cost = 0.0
+        cost = float(cost or 0.0)
         if cost == 0.0 and not spec.free:
             log.warning("model cost unknown: set input/output_cost_per_token or free = true",
                         extra={"model": spec.model})
@@ -172,10 +176,17 @@ class _Tally:
 
 @dataclass
 class LLMState:
+    """The model's pending confirmations, kept beside the built-in engine's state (auto
+    mode shares one conversation state; neither engine drops the other's keys)."""
+
     pending: list[dict[str, Any]] = field(default_factory=list)
+    other: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> str | None:
-        return json.dumps({"llm_pending": self.pending}) if self.pending else None
+        raw = dict(self.other)
+        if self.pending:
+            raw["llm_pending"] = self.pending
+        return json.dumps(raw) if raw else None
 
     @classmethod
     def from_json(cls, text: str | None) -> LLMState:
@@ -183,7 +194,10 @@ class LLMState:
             raw = json.loads(text) if text else {}
         except ValueError:
             raw = {}
-        return cls(list(raw.get("llm_pending", [])) if isinstance(raw, dict) else [])
+        if not isinstance(raw, dict):
+            return cls()
+        pending = list(raw.pop("llm_pending", []))
+        return cls(pending, raw)
 
 
 class LLMEngine:
@@ -242,11 +256,11 @@ class LLMEngine:
         state = LLMState.from_json(conversation.agent_state)
         tools = deps.tools
         notes = self._confirmations(state, tools, text, button)
-        passages = [r.passage for r in rerank(text, await deps.knowledge.search(text, 10))[:3]
-                    if r.coverage > 0]
+        passages = [] if notes else [  # a yes or no needs no help-center text
+            r.passage for r in rerank(text, await deps.knowledge.search(text, 10))[:3]
+            if r.confidence >= 0.4 and r.coverage >= 0.5 and r.heading_overlap]
         customer, orders = await self._context(deps)
         messages = build_messages(deps.voice, passages, customer, orders, history, notes)
-        schemas = tools.schemas() if tools is not None else []
         done: set[str] = set()
         failed: list[str] = []
         tally = _Tally()
@@ -254,6 +268,8 @@ class LLMEngine:
         regenerated = False
         reply = ""
         for _step in range(self.max_steps):
+            # Offered tools follow the session: lookups until verified, then the rest.
+            schemas = tools.schemas(verified=tools.session.verified) if tools else []
             completion = await self.client.complete(chain, messages, schemas, failed)
             tally.add(completion)
             if completion.tool_calls:

@@ -78,6 +78,8 @@ class State:
         if not text:
             return cls()
         raw = json.loads(text)
+        if not isinstance(raw, dict):
+            return cls()
         return cls([Task(**t) for t in raw.get("tasks", [])], raw.get("pending"))
 
 

@@ -13,6 +13,7 @@ import operator
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, is_dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from omnichannel.agent.guardrails import (
@@ -87,7 +88,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def as_json(value: Any) -> str:
-    return json.dumps(_jsonable(value), sort_keys=True)
+    return json.dumps(_jsonable(value), sort_keys=True, separators=(",", ":"))
 
 
 _OPS: dict[type, Callable[..., float]] = {
@@ -132,8 +133,15 @@ class ToolBox:
             name: getattr(self, name) for name in TOOL_NAMES
         }
 
-    def schemas(self) -> list[dict[str, Any]]:
-        return [tool_schema(name, fn) for name, fn in self._tools.items()]
+    def schemas(self, verified: bool | None = None) -> list[dict[str, Any]]:
+        """JSON schemas of the tools; `verified` narrows them to what the session can use
+        (lookups before verification, no identity lookups after it)."""
+        names = list(self._tools)
+        if verified is False:
+            names = [n for n in names if n in _BEFORE_VERIFICATION]
+        elif verified is True:
+            names = [n for n in names if not n.startswith("find_user_id")]
+        return [_schema(n) for n in names]
 
     def confirm(self, token: str) -> None:
         """The shopper said yes to exactly the action this token names."""
@@ -588,3 +596,15 @@ TOOL_NAMES = (
     "modify_pending_order_items", "return_delivered_order_items",
     "exchange_delivered_order_items", "modify_user_address", "refund_order",
 )
+
+_BEFORE_VERIFICATION = {
+    "find_user_id_by_email", "find_user_id_by_name_zip", "get_order_details",
+    "get_product_details", "list_all_product_types", "search_products", "lookup_promo_code",
+    "calculate", "think", "transfer_to_human_agents",
+}
+
+
+@lru_cache(maxsize=64)
+def _schema(name: str) -> dict[str, Any]:
+    """Schemas depend on the signatures only: built once per tool."""
+    return tool_schema(name, getattr(ToolBox, name))
