@@ -127,3 +127,37 @@ async def test_restart_rules(tmp_path) -> None:  # type: ignore[no-untyped-def]
     finally:
         store.close()
     assert Delivery.UNCERTAIN.value == "uncertain"
+
+
+async def test_platform_receipts_move_delivery_forward_and_failures_are_flagged(gateway) -> None:  # type: ignore[no-untyped-def]
+    pub = await gateway.loopback.say("ping")
+    out = await gateway.loopback.reply()
+    ctx = gateway.loopback.ctx
+    platform_id = f"lb-out-{out.outbox_id}"
+    await _wait_status(gateway.store, pub.conversation_id, ["sent"])
+    assert await ctx.delivery_status(platform_id, "read")
+    assert await ctx.delivery_status(platform_id, "delivered")  # late: never moves back
+    transcript = await gateway.store.transcript(pub.conversation_id)
+
+    def delivery(conn):  # type: ignore[no-untyped-def]
+        return conn.execute("SELECT delivery FROM messages WHERE role = 'agent'").fetchone()[0]
+
+    assert await gateway.store.db.read(delivery) == "read"
+    assert not await ctx.delivery_status("unknown-id", "delivered")
+    assert await ctx.delivery_status(platform_id, "failed", "63016 outside window")
+    assert await _row_status(gateway.store, pub.conversation_id) == ["failed"]
+    assert transcript
+
+
+async def test_closed_policy_window_fails_visibly_and_tells_staff(gateway_factory) -> None:  # type: ignore[no-untyped-def]
+    gw = await gateway_factory("[channels.loopback]\nenabled = true\npolicy_window = 0.2\n")
+    pub = await gw.loopback.say("hello")
+    await gw.loopback.reply()  # inside the window
+    await asyncio.sleep(0.3)
+    await gw.store.queue_message(pub.conversation_id, Role.STAFF, "late answer",
+                                 [("late answer", ())])
+    want = ["sent", "failed"]
+    assert await _wait_status(gw.store, pub.conversation_id, want) == want
+    notes = [m.text for m in await gw.store.transcript(pub.conversation_id)
+             if m.role is Role.NOTE]
+    assert any("window is closed" in n for n in notes)

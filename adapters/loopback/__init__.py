@@ -17,11 +17,15 @@ from omnichannel.channel import (
     Markup,
     Outbound,
     Published,
+    WindowClosedError,
 )
 
 
 class LoopbackConfig(ChannelConfig):
     max_text_length: int = 4096
+    # Seconds after the shopper's last message that free text may be sent (None: always),
+    # to exercise policy windows like WhatsApp's.
+    policy_window: float | None = None
 
 
 class LoopbackAdapter:
@@ -35,10 +39,11 @@ class LoopbackAdapter:
 
     def __init__(self, settings: LoopbackConfig | None = None) -> None:
         self.settings = settings or LoopbackConfig(enabled=True)
-        if self.settings.max_text_length != type(self).capabilities.max_text_length:
+        s = self.settings
+        if s.max_text_length != type(self).capabilities.max_text_length or s.policy_window:
             self.capabilities = Capabilities(  # type: ignore[misc]
-                max_text_length=self.settings.max_text_length, buttons=True, max_buttons=10,
-                typing=True,
+                max_text_length=s.max_text_length, buttons=True, max_buttons=10,
+                typing=True, policy_window=s.policy_window,
             )
         self.ctx: ChannelContext | None = None
         self.sent: list[Outbound] = []
@@ -79,6 +84,8 @@ class LoopbackAdapter:
         )
 
     async def send(self, outbound: Outbound) -> DeliveryReceipt:
+        if not outbound.window_open:
+            raise WindowClosedError("no template configured for the loopback channel")
         self.sent.append(outbound)
         self.queue(outbound.chat_id).put_nowait(outbound)
         return DeliveryReceipt(platform_message_id=f"lb-out-{outbound.outbox_id}")

@@ -76,6 +76,12 @@ class GatewayContext:
         assert self._rt.router is not None
         return await self._rt.router.history(self.channel, self.account, chat_id, limit)
 
+    async def delivery_status(
+        self, platform_message_id: str, status: str, error: str | None = None
+    ) -> bool:
+        assert self._rt.store is not None
+        return await self._rt.store.receipt(self.channel, platform_message_id, status, error)
+
     def add_route(self, method: str, path: str, handler: Handler) -> None:
         self._rt.routes[(method.upper(), path)] = handler
 

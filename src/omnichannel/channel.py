@@ -83,6 +83,9 @@ class Outbound:
     buttons: tuple[Button, ...] = ()
     message_id: int | None = None
     owner: Owner = Owner.AGENT
+    # False when the channel's policy window (WhatsApp: 24 h since the shopper's last
+    # message) has closed: free text may not be sent; a template or WindowClosedError.
+    window_open: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +171,13 @@ class ChannelContext(Protocol):
     async def publish(self, inbound: Inbound) -> Published: ...
 
     async def history(self, chat_id: str, limit: int = 100) -> ChatHistory: ...
+
+    async def delivery_status(
+        self, platform_message_id: str, status: str, error: str | None = None
+    ) -> bool:
+        """A platform's receipt for a message we sent: "sent", "delivered", "read" or
+        "failed". Returns False when no sent message has that id."""
+        ...
 
     def add_route(self, method: str, path: str, handler: Handler) -> None: ...
 

@@ -22,6 +22,7 @@ from omnichannel.channel import (
     Outbound,
     PermanentDeliveryError,
     RetryableDeliveryError,
+    WindowClosedError,
 )
 from omnichannel.config import OutboxConfig
 from omnichannel.conversation import Delivery
@@ -141,13 +142,23 @@ class Outbox:
                 continue
             await self._pace(row, adapter)
             try:
-                receipt: DeliveryReceipt = await adapter.send(_outbound(row))
+                receipt: DeliveryReceipt = await adapter.send(
+                    _outbound(row, adapter.capabilities.policy_window))
             except RetryableDeliveryError as exc:
                 if row.attempts >= self.config.max_attempts:
                     await self.store.finish(oid, Delivery.FAILED, error=str(exc))
                     return True
                 await self._retry(row, str(exc), exc.retry_after)
                 continue
+            except WindowClosedError as exc:
+                # Never "sent" and lost: the row fails visibly and staff are told.
+                log.warning("policy window closed", extra={"outbox_id": oid})
+                await self.store.finish(oid, Delivery.FAILED, error=f"window closed: {exc}")
+                await self.store.note(row.conversation_id,
+                                      "A reply could not be sent: the channel's 24-hour window "
+                                      "is closed and no template applies. Reach the shopper "
+                                      "another way.")
+                return True
             except PermanentDeliveryError as exc:
                 log.warning("delivery refused", extra={"outbox_id": oid, "error": str(exc)})
                 await self.store.finish(oid, Delivery.FAILED, error=str(exc))
@@ -187,7 +198,8 @@ class Outbox:
                 await asyncio.sleep(wait)
 
 
-def _outbound(row: OutboxRow) -> Outbound:
+def _outbound(row: OutboxRow, window: float | None = None) -> Outbound:
+    open_ = window is None or (time.time() - row.last_inbound_at) <= window
     return Outbound(
         outbox_id=row.id,
         conversation_id=row.conversation_id,
@@ -197,4 +209,5 @@ def _outbound(row: OutboxRow) -> Outbound:
         buttons=row.buttons,
         message_id=row.message_id,
         owner=row.owner,
+        window_open=open_,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from pathlib import Path
 
@@ -103,6 +104,11 @@ class Store:
             outbox_sql.finish_row, outbox_id, status, platform_message_id, None, None
         )
 
+    async def receipt(self, channel: str, platform_message_id: str, status: str,
+                      error: str | None = None) -> bool:
+        return await self.db.write(outbox_sql.receipt, channel, platform_message_id, status,
+                                   error)
+
     async def queued(self) -> list[tuple[int, int, float]]:
         return await self.db.read(outbox_sql.queued)
 
@@ -121,6 +127,10 @@ class Store:
         return await self.db.write(
             turns_sql.queue_message, conversation_id, role, text, chunks, owner
         )
+
+    async def note(self, conversation_id: int, text: str) -> None:
+        """An internal note in the transcript (staff see it; the shopper never does)."""
+        await self.db.write(_note, conversation_id, text)
 
     async def set_owner(self, conversation_id: int, owner: Owner, reason: str | None) -> bool:
         return await self.db.write(conv_sql.set_owner, conversation_id, owner, reason)
@@ -193,3 +203,8 @@ class ActionLog:
     async def refunded_by_shop(self, days: int) -> float:
         return await self.store.db.read(actions_sql.refunded, None, None,
                                         time.time() - days * DAY)
+
+
+def _note(conn: sqlite3.Connection, conversation_id: int, text: str) -> None:
+    conv_sql.add_message(conn, conversation_id, Role.NOTE, text)
+    conv_sql.add_event(conn, conversation_id, "note", {"text": text[:200]})

@@ -23,6 +23,7 @@ class OutboxRow:
     buttons: tuple[Button, ...]
     attempts: int
     owner: Owner
+    last_inbound_at: float = 0.0
 
 
 def enqueue(
@@ -63,7 +64,8 @@ def claim(conn: sqlite3.Connection, outbox_id: int) -> OutboxRow | None:
     Returns None when there is nothing to send.
     """
     row = conn.execute(
-        "SELECT o.*, c.owner AS owner, c.owner_epoch AS epoch FROM outbox o "
+        "SELECT o.*, c.owner AS owner, c.owner_epoch AS epoch, "
+        "c.last_inbound_at AS last_inbound_at FROM outbox o "
         "JOIN conversations c ON c.id = o.conversation_id "
         "WHERE o.id = ? AND o.status = 'queued'",
         (outbox_id,),
@@ -91,6 +93,7 @@ def claim(conn: sqlite3.Connection, outbox_id: int) -> OutboxRow | None:
         channel=row["channel"], account=row["account"], chat_id=row["chat_id"],
         role=Role(row["role"]), text=row["text"], buttons=buttons_from(row["buttons"]),
         attempts=row["attempts"] + 1, owner=Owner(row["owner"]),
+        last_inbound_at=row["last_inbound_at"] or 0.0,
     )
 
 
@@ -190,3 +193,32 @@ def recover(conn: sqlite3.Connection, stale_after: float) -> Recovery:
     requeued = [r[0] for r in conn.execute(
         "SELECT id FROM outbox WHERE status = 'queued' ORDER BY id").fetchall()]
     return Recovery([u[0] for u in uncertain], [s[0] for s in stale], requeued)
+
+
+_RECEIPTS = {"sent": 1, "delivered": 2, "read": 3}
+
+
+def receipt(conn: sqlite3.Connection, channel: str, platform_message_id: str, status: str,
+            error: str | None) -> bool:
+    """Apply a platform's delivery receipt; statuses only move forward (sent < delivered <
+    read), and "failed" is recorded with an event so staff can see it."""
+    row = conn.execute(
+        "SELECT id, conversation_id, message_id, status FROM outbox "
+        "WHERE channel = ? AND platform_message_id = ?", (channel, platform_message_id),
+    ).fetchone()
+    if row is None:
+        return False
+    current = conn.execute("SELECT delivery FROM messages WHERE id = ?",
+                           (row["message_id"],)).fetchone() if row["message_id"] else None
+    before = current["delivery"] if current else None
+    if status == "failed":
+        conn.execute("UPDATE outbox SET status = 'failed', error = ?, updated_at = ? "
+                     "WHERE id = ?", (error or "failed", time.time(), row["id"]))
+        _set_delivery(conn, row["message_id"], Delivery.FAILED)
+        add_event(conn, row["conversation_id"], "delivery_failed",
+                  {"outbox_id": row["id"], "error": error, "via": "receipt"})
+        return True
+    if _RECEIPTS.get(status, 0) > _RECEIPTS.get(before or "", 0) and row["message_id"]:
+        conn.execute("UPDATE messages SET delivery = ? WHERE id = ?",
+                     (status, row["message_id"]))
+    return True
