@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from omnichannel.channel import Capabilities, ChannelConfig, DeliveryReceipt, Outbound, Role
 from omnichannel.registry import GROUP, load_class
+from tests.test_adapter_twilio import TwilioSMSDriver, TwilioWhatsAppDriver
 from tests.wsclient import ChatClient
 
 
@@ -74,7 +75,8 @@ class WebchatDriver:
         await self.http.close()
 
 
-DRIVERS = {"loopback": LoopbackDriver, "webchat": WebchatDriver}
+DRIVERS = {"loopback": LoopbackDriver, "webchat": WebchatDriver,
+           "sms": TwilioSMSDriver, "whatsapp": TwilioWhatsAppDriver}
 
 
 def _text(item: Outbound | dict) -> str:  # type: ignore[type-arg]
