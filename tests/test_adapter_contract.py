@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from omnichannel.channel import Capabilities, ChannelConfig, DeliveryReceipt, Outbound, Role
 from omnichannel.registry import GROUP, load_class
 from tests.test_adapter_twilio import TwilioSMSDriver, TwilioWhatsAppDriver
+from tests.test_adapter_whatsapp_cloud import WhatsAppCloudDriver
 from tests.wsclient import ChatClient
 
 
@@ -76,7 +77,8 @@ class WebchatDriver:
 
 
 DRIVERS = {"loopback": LoopbackDriver, "webchat": WebchatDriver,
-           "sms": TwilioSMSDriver, "whatsapp": TwilioWhatsAppDriver}
+           "sms": TwilioSMSDriver, "whatsapp": TwilioWhatsAppDriver,
+           "whatsapp_cloud": WhatsAppCloudDriver}
 
 
 def _text(item: Outbound | dict) -> str:  # type: ignore[type-arg]
