@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from aiohttp import web
 from multidict import MultiDict, MultiDictProxy
@@ -83,10 +84,16 @@ def signed_url(public_url: str, request: web.Request) -> str:
     return public_url + request.raw_path
 
 
+@lru_cache(maxsize=8)
+def _validator(token: str) -> RequestValidator:
+    """One validator per auth token, not one per request (it is on the webhook hot path)."""
+    return RequestValidator(token)
+
+
 def verify(token: str, url: str, form: MultiDict[str], signature: str | None) -> bool:
     if not signature:
         return False
-    return bool(RequestValidator(token).validate(url, form, signature))
+    return bool(_validator(token).validate(url, form, signature))
 
 
 def _sid(form: Mapping[str, str]) -> str:
