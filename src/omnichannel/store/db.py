@@ -24,6 +24,10 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 _BATCH = 128
 _STOP = object()
+# WAL checkpoints run when the writer is idle (or every so many batches under constant
+# load), never inside a shopper's commit: SQLite's automatic ones stall a commit for ms.
+_IDLE_CHECKPOINT = 1.0
+_CHECKPOINT_EVERY = 500
 
 
 def connect(path: Path, *, synchronous: str = "NORMAL") -> sqlite3.Connection:
@@ -54,6 +58,7 @@ class Database:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         conn = connect(self.path, synchronous=self._synchronous)
         migrate(conn)
+        conn.execute("PRAGMA wal_autocheckpoint=0")
         self._writer = threading.Thread(
             target=self._write_loop, args=(conn,), name="store-writer", daemon=True
         )
@@ -131,10 +136,18 @@ class Database:
         return fn(conn, *args)
 
     def _write_loop(self, conn: sqlite3.Connection) -> None:
+        since_checkpoint = 0
         try:
             while True:
-                item = self._queue.get()
+                try:
+                    item = self._queue.get(timeout=_IDLE_CHECKPOINT)
+                except queue.Empty:
+                    if since_checkpoint:
+                        _checkpoint(conn)
+                        since_checkpoint = 0
+                    continue
                 if item is _STOP:
+                    _checkpoint(conn)
                     return
                 batch = [item]
                 stop = False
@@ -148,7 +161,12 @@ class Database:
                         break
                     batch.append(nxt)
                 self._run_batch(conn, batch)
+                since_checkpoint += 1
+                if since_checkpoint >= _CHECKPOINT_EVERY:
+                    _checkpoint(conn)
+                    since_checkpoint = 0
                 if stop:
+                    _checkpoint(conn)
                     return
         finally:
             conn.close()
@@ -183,6 +201,13 @@ class Database:
                     loop.call_soon_threadsafe(_settle, items)
                 except RuntimeError:  # the loop closed while we wrote
                     pass
+
+
+def _checkpoint(conn: sqlite3.Connection) -> None:
+    try:
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    except sqlite3.Error:
+        log.warning("WAL checkpoint failed", exc_info=True)
 
 
 def _log_failure(fut: asyncio.Future[Any]) -> None:

@@ -1,0 +1,61 @@
+"""The store's writer: group commit with per-operation savepoints, checkpoints off the
+commit path."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from omnichannel.store.db import Database
+
+
+def _schema(conn: sqlite3.Connection) -> None:
+    conn.execute("CREATE TABLE IF NOT EXISTS t (v INTEGER UNIQUE)")
+
+
+async def test_one_failing_operation_rolls_back_alone(tmp_path: Path) -> None:
+    db = Database(tmp_path / "x.db")
+    db.open(_schema)
+    try:
+        def put(conn: sqlite3.Connection, v: int) -> int:
+            conn.execute("INSERT INTO t (v) VALUES (?)", (v,))
+            return v
+
+        results = await asyncio.gather(*(db.write(put, v) for v in (1, 2, 2, 3)),
+                                       return_exceptions=True)
+        assert results[:2] == [1, 2] and isinstance(results[2], sqlite3.IntegrityError)
+        assert results[3] == 3
+        rows = await db.read(lambda c: [r[0] for r in c.execute("SELECT v FROM t ORDER BY v")])
+        assert rows == [1, 2, 3]
+    finally:
+        db.close()
+
+
+async def test_wal_is_checkpointed_when_the_writer_is_idle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from omnichannel.store import db as db_module
+
+    calls: list[int] = []
+    real = db_module._checkpoint
+
+    def spy(conn: sqlite3.Connection) -> None:
+        calls.append(1)
+        real(conn)
+
+    monkeypatch.setattr(db_module, "_checkpoint", spy)
+    db = Database(tmp_path / "x.db")
+    db.open(_schema)
+    try:
+        auto = await db.write(lambda c: c.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+        assert auto == 0  # never inside a shopper's commit
+        for v in range(50):
+            await db.write(lambda c, v=v: c.execute("INSERT INTO t (v) VALUES (?)", (v,)))
+        assert calls == []
+        await asyncio.sleep(1.6)  # idle for more than a second
+        assert calls == [1]
+    finally:
+        db.close()
