@@ -14,6 +14,17 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 
+# Dovecot (IMAP IDLE) for the email adapter's live tests; tests/dovecot.py starts its own.
+if ! command -v dovecot >/dev/null 2>&1 && [ ! -x /usr/sbin/dovecot ]; then
+  if [ "$(id -u)" = "0" ]; then
+    echo "installing Debian's dovecot-imapd for the email adapter test" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null
+  else
+    echo "dovecot is missing: run 'sudo apt-get install dovecot-imapd' (the email test needs it)" >&2
+  fi
+fi
+
 command -v uv >/dev/null 2>&1 || python3 -m pip install -q "uv==0.13.9"
 uv sync --frozen --extra test
 export LITELLM_LOCAL_MODEL_COST_MAP=True

@@ -12,8 +12,16 @@ import aiohttp
 import pytest
 from pydantic import ValidationError
 
-from omnichannel.channel import Capabilities, ChannelConfig, DeliveryReceipt, Outbound, Role
+from omnichannel.channel import (
+    Capabilities,
+    ChannelConfig,
+    DeliveryReceipt,
+    Outbound,
+    PermanentDeliveryError,
+    Role,
+)
 from omnichannel.registry import GROUP, load_class
+from tests.test_adapter_email import EmailDriver
 from tests.test_adapter_twilio import TwilioSMSDriver, TwilioWhatsAppDriver
 from tests.test_adapter_whatsapp_cloud import WhatsAppCloudDriver
 from tests.wsclient import ChatClient
@@ -76,7 +84,7 @@ class WebchatDriver:
         await self.http.close()
 
 
-DRIVERS = {"loopback": LoopbackDriver, "webchat": WebchatDriver,
+DRIVERS = {"email": EmailDriver, "loopback": LoopbackDriver, "webchat": WebchatDriver,
            "sms": TwilioSMSDriver, "whatsapp": TwilioWhatsAppDriver,
            "whatsapp_cloud": WhatsAppCloudDriver}
 
@@ -145,10 +153,14 @@ async def test_no_ack_when_the_journal_write_fails(driver) -> None:  # type: ign
 
 
 async def test_send_returns_a_typed_receipt_even_with_no_one_listening(driver) -> None:  # type: ignore[no-untyped-def]
-    receipt = await driver.adapter.send(
-        Outbound(outbox_id=999, conversation_id=1, chat_id="nobody-here", role=Role.STAFF,
-                 text="hello?")
-    )
+    outbound = Outbound(outbox_id=999, conversation_id=1, chat_id="nobody-here",
+                        role=Role.STAFF, text="hello?")
+    if getattr(driver, "unknown_chat_is_permanent", False):
+        # Email: a chat id is a thread token; an unknown one has no address to write to.
+        with pytest.raises(PermanentDeliveryError):
+            await driver.adapter.send(outbound)
+        return
+    receipt = await driver.adapter.send(outbound)
     assert isinstance(receipt, DeliveryReceipt)
 
 

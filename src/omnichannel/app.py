@@ -63,6 +63,7 @@ class GatewayContext:
         self._rt = runtime
         self.channel = channel
         self.account = account
+        self.state_dir = runtime.config.store.state_dir
         b = runtime.config.brand
         self.brand = Brand(shop_name=b.shop_name, assistant_name=b.assistant_name,
                            colour=b.colour, avatar_url=b.avatar_url, greeting=b.greeting,

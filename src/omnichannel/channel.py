@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
@@ -167,6 +168,8 @@ class ChannelContext(Protocol):
 
     account: str
     brand: Brand
+    # Where an adapter may keep small state files of its own (poll offsets, IMAP UIDs).
+    state_dir: Path
 
     async def publish(self, inbound: Inbound) -> Published: ...
 
