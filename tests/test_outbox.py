@@ -161,3 +161,32 @@ async def test_closed_policy_window_fails_visibly_and_tells_staff(gateway_factor
     notes = [m.text for m in await gw.store.transcript(pub.conversation_id)
              if m.role is Role.NOTE]
     assert any("window is closed" in n for n in notes)
+
+
+async def test_closed_window_falls_back_to_another_verified_channel(gateway_factory) -> None:  # type: ignore[no-untyped-def]
+    import aiohttp
+
+    from omnichannel.adapters.webchat import tokens
+    from tests.wsclient import ChatClient
+
+    gw = await gateway_factory(
+        "[channels.loopback]\nenabled = true\npolicy_window = 0.2\n"
+        '[channels.webchat]\nenabled = true\nidentity_secret = "s"\n')
+    base = str(gw.client.make_url("")).rstrip("/")
+    async with aiohttp.ClientSession() as http:
+        web = ChatClient(base, http)
+        await web.new_session(email="ann@example.com",
+                              user_hash=tokens.identity_hash(b"s", "ann@example.com"))
+        await web.connect()
+        await web.send("hi from the web", "w1")
+        await web.frame("message")  # the echo reply on the web
+        pub = await gw.loopback.say("hello", verified_email="ann@example.com")
+        await gw.loopback.reply()
+        await asyncio.sleep(0.3)  # the loopback channel's window closes
+        await gw.store.queue_message(pub.conversation_id, Role.STAFF, "your parcel left today",
+                                     [("your parcel left today", ())])
+        moved = await web.frame("message")
+        assert moved["text"] == "your parcel left today" and moved["role"] == "staff"
+    notes = [m.text for m in await gw.store.transcript(pub.conversation_id)
+             if m.role is Role.NOTE]
+    assert any("went to the same shopper by webchat" in n for n in notes)

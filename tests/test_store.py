@@ -59,3 +59,27 @@ async def test_wal_is_checkpointed_when_the_writer_is_idle(
         assert calls == [1]
     finally:
         db.close()
+
+
+async def test_a_vouched_phone_on_two_channels_is_one_contact(tmp_path: Path) -> None:
+    from omnichannel.channel import Inbound
+    from omnichannel.store import Store
+
+    store = Store(tmp_path)
+    store.open()
+    try:
+        sms = await store.journal(Inbound("sms", "default", "SM1", "+15550100", "+15550100",
+                                          "hi", verified_phone="+15550100"))
+        wa = await store.journal(Inbound("whatsapp", "default", "SM2", "whatsapp:+15550100",
+                                         "whatsapp:+15550100", "hi",
+                                         verified_phone="+15550100"))
+        other = await store.journal(Inbound("sms", "default", "SM3", "+15550199", "+15550199",
+                                            "hi"))  # not vouched: never merged
+        a = await store.conversation(sms.conversation_id)
+        b = await store.conversation(wa.conversation_id)
+        c = await store.conversation(other.conversation_id)
+        assert a and b and c and a.contact_id == b.contact_id != c.contact_id
+        assert await store.other_channels(sms.conversation_id) == [
+            (wa.conversation_id, "whatsapp")]
+    finally:
+        store.close()

@@ -128,6 +128,9 @@ class Store:
             turns_sql.queue_message, conversation_id, role, text, chunks, owner
         )
 
+    async def other_channels(self, conversation_id: int) -> list[tuple[int, str]]:
+        return await self.db.read(conv_sql.other_channels, conversation_id)
+
     async def note(self, conversation_id: int, text: str) -> None:
         """An internal note in the transcript (staff see it; the shopper never does)."""
         await self.db.write(_note, conversation_id, text)

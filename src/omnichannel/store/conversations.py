@@ -149,6 +149,14 @@ def _identity(conn: sqlite3.Connection, inbound: Inbound, now: float) -> tuple[i
                 (inbound.verified_email.lower(),),
             ).fetchone()
             contact_id = found["id"] if found else None
+        if contact_id is None and inbound.verified_phone:
+            # A number the provider vouches for on two channels (SMS and WhatsApp) is one
+            # person: the contact is shared, which lets a reply fall back between them.
+            found = conn.execute(
+                "SELECT id FROM contacts WHERE phone = ? AND phone_verified = 1",
+                (inbound.verified_phone,),
+            ).fetchone()
+            contact_id = found["id"] if found else None
         if contact_id is None:
             contact_id = conn.execute(
                 "INSERT INTO contacts (name, email, email_verified, phone, phone_verified, "
@@ -375,3 +383,14 @@ def usage_totals(conn: sqlite3.Connection, conversation_id: int | None) -> dict[
     ).fetchone()
     return {"turns": row[0], "prompt_tokens": row[1], "completion_tokens": row[2],
             "cost_usd": round(float(row[3]), 6)}
+
+
+def other_channels(conn: sqlite3.Connection, conversation_id: int) -> list[tuple[int, str]]:
+    """The same contact's most recent conversation on each other channel, newest first."""
+    rows = conn.execute(
+        "SELECT c2.id, c2.channel, MAX(c2.last_inbound_at) AS seen FROM conversations c1 "
+        "JOIN conversations c2 ON c2.contact_id = c1.contact_id AND c2.channel != c1.channel "
+        "WHERE c1.id = ? GROUP BY c2.channel ORDER BY seen DESC",
+        (conversation_id,),
+    ).fetchall()
+    return [(r[0], r[1]) for r in rows]
