@@ -114,3 +114,18 @@ def require_taubench() -> Path:
                         "repository)", pytrace=False)
         pytest.skip(f"τ-bench data not found at {TAUBENCH}", allow_module_level=True)
     return TAUBENCH
+
+
+async def until(check, timeout: float = 20.0, step: float = 0.02):  # type: ignore[no-untyped-def]
+    """Wait until `check()` (sync or async) is truthy and return it; fail after `timeout`."""
+    import asyncio
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if asyncio.iscoroutine(value):
+            value = await value
+        if value:
+            return value
+        await asyncio.sleep(step)
+    raise AssertionError("condition not met in time")

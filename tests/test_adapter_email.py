@@ -9,7 +9,7 @@ import itertools
 import json
 import os
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -27,7 +27,7 @@ from omnichannel.channel import Inbound, Outbound, PermanentDeliveryError, Publi
 from omnichannel.supervisor import State, Supervisor
 from tests.conftest import Gateway
 from tests.dovecot import PASSWORD, USER, Dovecot, dovecot_binary
-from tests.support import ROOT, free_port
+from tests.support import ROOT, free_port, until
 
 FIXTURES = ROOT.parent / "shared" / "fixtures" / "email"
 SUPPORT = "support@shop.test"
@@ -217,17 +217,6 @@ def settings(imap_port: int, smtp_port: int, state: Path, **extra: Any) -> Email
         "reconnect_cap": 0.5, **extra})
 
 
-async def until(check: Callable[[], Any], timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if asyncio.iscoroutine(value):
-            value = await value
-        if value:
-            return value
-        await asyncio.sleep(0.05)
-    raise AssertionError("condition not met in time")
-
 
 class Live:
     """One adapter attached to a gateway the way app.py does, against Dovecot + the sink."""
@@ -241,11 +230,7 @@ class Live:
     async def attach(self, gw: Gateway, **extra: Any) -> EmailAdapter:
         adapter = EmailAdapter(settings(self.dovecot.port, self.sink.port, self.state, **extra))
         ctx = RecordingContext(gw.rt, "email")
-        sup = Supervisor("email", lambda: adapter.start(ctx), base=0.05, cap=0.1,
-                         max_restarts=2)
-        gw.rt.adapters["email"] = adapter  # type: ignore[assignment]
-        gw.rt.supervisors["email"] = sup
-        sup.launch()
+        sup = gw.rt.launch("email", adapter, ctx, base=0.05, cap=0.1, max_restarts=2)
         await until(lambda: sup.health.state in (State.READY, State.FAILED))
         assert sup.health.state is State.READY, sup.health.detail
         self.adapter, self.ctx, self.sup = adapter, ctx, sup

@@ -11,7 +11,6 @@ import base64
 import itertools
 import json
 import os
-import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +36,7 @@ from omnichannel.channel import (
 )
 from omnichannel.supervisor import State, Supervisor
 from tests.conftest import Gateway
-from tests.support import ROOT
+from tests.support import ROOT, until
 
 SID = "AC" + "0123456789abcdef" * 2
 TOKEN = "test-auth-token-0123456789"
@@ -184,27 +183,13 @@ async def attach(gw: Gateway, channel: str, fake: FakeTwilio | None = None,
     cls = TwilioSMSAdapter if channel == "sms" else TwilioWhatsAppAdapter
     adapter = cls(settings(channel, fake.url, **extra))  # type: ignore[arg-type]
     ctx = RecordingContext(gw.rt, channel)
-    sup = Supervisor(channel, lambda: adapter.start(ctx), base=0.05, cap=0.1, max_restarts=2)
-    gw.rt.adapters[channel] = adapter  # type: ignore[assignment]
-    gw.rt.supervisors[channel] = sup
-    sup.launch()
+    sup = gw.rt.launch(channel, adapter, ctx, base=0.05, cap=0.1, max_restarts=2)
     h = Harness(gw, adapter, fake, ctx, sup)
     if wait:
         await until(lambda: sup.health.state in (State.READY, State.FAILED))
         assert sup.health.state is State.READY, sup.health.detail
     return h
 
-
-async def until(check: Callable[[], Any], timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if asyncio.iscoroutine(value):
-            value = await value
-        if value:
-            return value
-        await asyncio.sleep(0.02)
-    raise AssertionError("condition not met in time")
 
 
 @pytest.fixture

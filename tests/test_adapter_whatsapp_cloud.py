@@ -42,7 +42,7 @@ from omnichannel.channel import (
     Role,
     WindowClosedError,
 )
-from omnichannel.supervisor import State, Supervisor
+from omnichannel.supervisor import State
 from tests.conftest import Gateway
 from tests.support import ROOT, free_port
 
@@ -168,13 +168,10 @@ def settings(graph: FakeGraph | str, **extra: Any) -> WhatsAppCloudConfig:
 
 async def attach(gw: Gateway, config: WhatsAppCloudConfig) -> WhatsAppCloudAdapter:
     """Start the adapter inside a running gateway the way app._adapter_ctx does."""
-    rt = gw.rt
     adapter = WhatsAppCloudAdapter(config)
-    rt.adapters[NAME] = adapter
-    ctx = GatewayContext(rt, NAME)
-    sup = Supervisor(NAME, lambda: adapter.start(ctx))
-    rt.supervisors[NAME] = sup
-    await sup.launch()
+    sup = gw.rt.launch(NAME, adapter)
+    assert sup.task is not None
+    await sup.task
     return adapter
 
 

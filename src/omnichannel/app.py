@@ -9,6 +9,7 @@ import secrets
 import signal
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import web
 from pydantic import BaseModel
@@ -22,7 +23,15 @@ from omnichannel.agent.knowledge import (
     find_documents,
     load_document,
 )
-from omnichannel.channel import Adapter, Brand, ChatHistory, Handler, Inbound, Published
+from omnichannel.channel import (
+    Adapter,
+    Brand,
+    ChannelContext,
+    ChatHistory,
+    Handler,
+    Inbound,
+    Published,
+)
 from omnichannel.commerce import Commerce
 from omnichannel.commerce.backends import close_backend, open_backend
 from omnichannel.config import Config, ModelConfig
@@ -45,6 +54,18 @@ class Runtime:
     adapters: dict[str, Adapter] = field(default_factory=dict)
     supervisors: dict[str, Supervisor] = field(default_factory=dict)
     routes: dict[tuple[str, str], Handler] = field(default_factory=dict)
+
+    def launch(
+        self, name: str, adapter: Adapter, ctx: ChannelContext | None = None, **backoff: Any
+    ) -> Supervisor:
+        """Register one adapter and start it under its supervisor. The app does this for each
+        enabled channel; tests attach adapters to a running gateway the same way."""
+        gw = ctx if ctx is not None else GatewayContext(self, name)
+        sup = Supervisor(name, lambda: adapter.start(gw), **backoff)
+        self.adapters[name] = adapter
+        self.supervisors[name] = sup
+        sup.launch()
+        return sup
 
     def adapter(self, name: str) -> Adapter | None:
         sup = self.supervisors.get(name)
@@ -257,11 +278,7 @@ def engine_for(config: Config, name: str | None = None) -> Engine:
 def _adapter_ctx(rt: Runtime, name: str, cls: type[Adapter], settings: BaseModel):  # type: ignore[no-untyped-def]
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         adapter = cls(settings)  # type: ignore[call-arg]
-        rt.adapters[name] = adapter
-        gw = GatewayContext(rt, name)
-        sup = Supervisor(name, lambda: adapter.start(gw))
-        rt.supervisors[name] = sup
-        sup.launch()
+        sup = rt.launch(name, adapter)
         yield
         await sup.stop()
         try:
