@@ -42,12 +42,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import math
 import os
 import platform
 import shutil
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -57,6 +55,8 @@ import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+
+from _common import _jsonable, free_port, log, machine_cpu, pct  # noqa: E402
 
 HOST = "127.0.0.1"
 PATH = "/twilio/sms"
@@ -72,20 +72,10 @@ TEXTS = ("Hi, where is my order?", "How much is shipping to Canada?",
          "Do you have the linen shirt in a medium?", "I never got my tracking number")
 
 
-def log(line: str = "") -> None:
-    print(line, flush=True)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
 
 
-def machine_cpu() -> tuple[int, int, int]:
-    """(total, idle+iowait, steal) jiffies from /proc/stat."""
-    v = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    return sum(v), v[3] + v[4], v[7]
 
 
 # --------------------------------------------------------------------------- servers
@@ -317,11 +307,6 @@ def make_requests(tag: int, n: int, shoppers: int) -> list[tuple[bytes, str]]:
     return out
 
 
-def pct(sorted_values: list[float], q: float) -> float:
-    if not sorted_values:
-        return float("nan")
-    k = min(len(sorted_values) - 1, max(0, math.ceil(q * len(sorted_values)) - 1))
-    return sorted_values[k]  # nearest rank
 
 
 async def load_round(http: Any, server: Server, reqs: list[tuple[bytes, str]], conns: int,
@@ -572,14 +557,6 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, float):
-        return None if obj != obj else round(obj, 3)
-    if isinstance(obj, dict):
-        return {k: _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    return obj
 
 
 def main() -> int:

@@ -43,7 +43,6 @@ import asyncio
 import json
 import logging
 import os
-import socket
 import sys
 import tempfile
 import time
@@ -54,6 +53,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from _common import free_port, log  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 for p in (ROOT, ROOT / "src"):
@@ -71,14 +72,8 @@ TARGET_CPU = 1.5
 PRICE_IN, PRICE_OUT = 0.15e-6, 0.6e-6
 
 
-def log(line: str = "") -> None:
-    print(line, flush=True)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
 
 
 # --------------------------------------------------------------------------- the fake model

@@ -32,13 +32,11 @@ import argparse
 import asyncio
 import functools
 import json
-import math
 import os
 import platform
 import resource
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -48,6 +46,8 @@ import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
+
+from _common import _jsonable, free_port, log, machine_cpu, pct  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -72,20 +72,10 @@ def raise_nofile() -> int:
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
 
 
-def machine_cpu() -> tuple[int, int, int]:
-    """(total, idle+iowait, steal) jiffies from /proc/stat."""
-    v = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    return sum(v), v[3] + v[4], v[7]
 
 
-def log(line: str = "") -> None:
-    print(line, flush=True)
 
 
 # --------------------------------------------------------------------------- bare server
@@ -642,11 +632,6 @@ async def converse(s: Session, idx: int, tag: str, m: int, texts: tuple[str, ...
             out["other_frames"] += 1
 
 
-def pct(sorted_values: list[float], q: float) -> float:
-    if not sorted_values:
-        return float("nan")
-    k = min(len(sorted_values) - 1, max(0, math.ceil(q * len(sorted_values)) - 1))
-    return sorted_values[k]  # nearest rank
 
 
 async def load_round(http: Any, server: Server, n: int, m: int, texts: tuple[str, ...],
@@ -1036,14 +1021,6 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, float):
-        return None if obj != obj else round(obj, 3)
-    if isinstance(obj, dict):
-        return {k: _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    return obj
 
 
 def main() -> int:
