@@ -48,6 +48,8 @@ TYPING_AFTER = 0.3
 
 
 async def _typing(adapter: Adapter, chat_id: str) -> None:
+    """Show "typing" once the answer has taken TYPING_AFTER seconds."""
+    await asyncio.sleep(TYPING_AFTER)
     try:
         await adapter.typing(chat_id)
     except Exception:
@@ -169,15 +171,16 @@ class Router:
             # Invariant 5: staff own it, the agent stays quiet; the console sees the message.
             await self.store.commit_turn(TurnWrite(conv.id, pending.journal_ids, []))
             return
-        typing = (asyncio.get_running_loop().call_later(
-            TYPING_AFTER, lambda: asyncio.ensure_future(_typing(adapter, conv.chat_id)))
-            if adapter is not None and adapter.capabilities.typing else None)
+        # Owned by this turn: cancelled (and awaited) as soon as the answer is ready.
+        typing = (asyncio.create_task(_typing(adapter, conv.chat_id))
+                  if adapter is not None and adapter.capabilities.typing else None)
         tools = await self._toolbox(pending) if self.commerce is not None else None
         try:
             turn = await self._respond(conv, pending.history, tools)
         finally:
             if typing is not None:
                 typing.cancel()
+                await asyncio.gather(typing, return_exceptions=True)
         self.turns += 1
         limit = adapter.capabilities.max_text_length if adapter else 4096
         max_buttons = adapter.capabilities.max_buttons if adapter else 0
