@@ -26,7 +26,7 @@ from omnichannel.channel import (
 )
 from omnichannel.chunking import chunk_text
 from omnichannel.config import OutboxConfig
-from omnichannel.conversation import Delivery
+from omnichannel.conversation import Button, Delivery
 from omnichannel.logs import conversation_var
 from omnichannel.store import OutboxRow, Store
 
@@ -155,8 +155,7 @@ class Outbox:
                 # Never "sent" and lost: the row fails visibly, then goes out on another
                 # channel of the same (verified) contact, or staff are told.
                 log.warning("policy window closed", extra={"outbox_id": oid})
-                await self.store.finish(oid, Delivery.FAILED, error=f"window closed: {exc}")
-                await self._fall_back(row)
+                await self._fall_back(row, f"window closed: {exc}")
                 return True
             except PermanentDeliveryError as exc:
                 log.warning("delivery refused", extra={"outbox_id": oid, "error": str(exc)})
@@ -176,23 +175,29 @@ class Outbox:
             self.sent += 1
             return True
 
-    async def _fall_back(self, row: OutboxRow) -> None:
+    async def _fall_back(self, row: OutboxRow, error: str) -> None:
+        """Never "sent" and lost: the row fails visibly and, in the same transaction, the
+        reply is queued on another channel of the same (verified) contact, or staff are
+        told to reach the shopper another way."""
         for conv_id, channel in await self.store.other_channels(row.conversation_id):
             adapter = self._adapter(channel)
             if adapter is None:
                 continue
             limit = adapter.capabilities.max_text_length
-            chunks = [(c, ()) for c in chunk_text(row.text, limit)]
-            ids = await self.store.queue_message(conv_id, row.role, row.text, chunks)
-            await self.store.note(row.conversation_id,
-                                  f"The {row.channel} window is closed: this reply went to the "
-                                  f"same shopper by {channel} instead.")
+            chunks: list[tuple[str, tuple[Button, ...]]] = [
+                (c, ()) for c in chunk_text(row.text, limit)]
+            ids = await self.store.reroute(
+                row.id, error, row.conversation_id,
+                f"The {row.channel} window is closed: this reply went to the same shopper "
+                f"by {channel} instead.",
+                (conv_id, row.role, row.text, chunks))
             self.kick(conv_id, ids)
             return
-        await self.store.note(row.conversation_id,
-                              "A reply could not be sent: the channel's 24-hour window is "
-                              "closed, no template applies and the shopper has no other "
-                              "verified channel. Reach the shopper another way.")
+        await self.store.reroute(
+            row.id, error, row.conversation_id,
+            "A reply could not be sent: the channel's 24-hour window is closed, no template "
+            "applies and the shopper has no other verified channel. Reach the shopper another "
+            "way.", None)
 
     async def _retry(self, row: OutboxRow, error: str, retry_after: float | None) -> None:
         delay = retry_after if retry_after is not None else min(

@@ -128,6 +128,18 @@ class Store:
             turns_sql.queue_message, conversation_id, role, text, chunks, owner
         )
 
+    async def reroute(
+        self,
+        outbox_id: int,
+        error: str,
+        conversation_id: int,
+        note: str,
+        fallback: tuple[int, Role, str, list[tuple[str, tuple[Button, ...]]]] | None,
+    ) -> list[int]:
+        """One transaction: the row fails, the reply is queued on the fallback conversation
+        (if any) and the note lands, so a crash never leaves a failed row nobody heard of."""
+        return await self.db.write(_reroute, outbox_id, error, conversation_id, note, fallback)
+
     async def other_channels(self, conversation_id: int) -> list[tuple[int, str]]:
         return await self.db.read(conv_sql.other_channels, conversation_id)
 
@@ -206,6 +218,22 @@ class ActionLog:
     async def refunded_by_shop(self, days: int) -> float:
         return await self.store.db.read(actions_sql.refunded, None, None,
                                         time.time() - days * DAY)
+
+
+def _reroute(
+    conn: sqlite3.Connection,
+    outbox_id: int,
+    error: str,
+    conversation_id: int,
+    note: str,
+    fallback: tuple[int, Role, str, list[tuple[str, tuple[Button, ...]]]] | None,
+) -> list[int]:
+    outbox_sql.finish_row(conn, outbox_id, Delivery.FAILED, None, error, None)
+    ids: list[int] = []
+    if fallback is not None:
+        ids = turns_sql.queue_message(conn, *fallback, None)
+    _note(conn, conversation_id, note)
+    return ids
 
 
 def _note(conn: sqlite3.Connection, conversation_id: int, text: str) -> None:
