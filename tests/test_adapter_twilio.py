@@ -387,6 +387,32 @@ async def test_tampered_body_fails_the_signature(twilio) -> None:  # type: ignor
     assert status == 403 and await conversations(h.gw) == 0
 
 
+def test_direct_signature_matches_twilios_validator() -> None:
+    """The hot-path HMAC and Twilio's RequestValidator agree on every shape of form: repeated
+    keys and values, unicode, empty values, odd characters; the port variants and the
+    wrong token fall through to (and are judged by) Twilio's validator."""
+    from multidict import MultiDict
+
+    from omnichannel.adapters.twilio import webhook as wh
+
+    url = "https://shop.example.com/twilio/sms?x=1&y=%20"
+    forms = [
+        MultiDict(),
+        MultiDict([("Body", "héllo 👋"), ("From", "+15555550100"), ("MessageSid", "SM1")]),
+        MultiDict([("MediaUrl0", "a"), ("MediaUrl0", "b"), ("MediaUrl0", "a"), ("Z", "")]),
+        MultiDict([("Body", "line\nbreak&amp;=?"), ("body", "case"), ("B", "1")]),
+    ]
+    for form in forms:
+        want = RequestValidator("tok").compute_signature(url, form)
+        assert wh.sign("tok", url, form) == want
+        assert wh.verify("tok", url, form, want)
+        assert not wh.verify("other", url, form, want)
+    form = forms[1]
+    with_port = RequestValidator("tok").compute_signature(
+        "https://shop.example.com:443/twilio/sms", form)
+    assert wh.verify("tok", "https://shop.example.com/twilio/sms", form, with_port)
+
+
 async def test_behind_a_proxy_the_public_url_is_what_counts(twilio) -> None:  # type: ignore[no-untyped-def]
     h: Harness = await twilio("sms")
     # The request reaches us as http://127.0.0.1:PORT/twilio/sms?shop=1 ...
