@@ -166,7 +166,9 @@ def sign(url: str, form: dict[str, str], token: str = TOKEN) -> str:
 
 def settings(channel: str, fake_url: str, **extra: Any) -> SMSConfig | WhatsAppConfig:
     base: dict[str, Any] = {"enabled": True, "account_sid": SID, "auth_token": TOKEN,
-                            "public_url": PUBLIC, "api_base": fake_url}
+                            "public_url": PUBLIC, "api_base": fake_url,
+                            # No test reaches a real media host, whatever DNS says.
+                            "allowed_media_hosts": ["127.0.0.1"]}
     if channel == "sms":
         return SMSConfig.model_validate({"from_number": "+15555550100", **base, **extra})
     return WhatsAppConfig.model_validate({"from_number": "whatsapp:+15555550100", **base,
@@ -492,8 +494,18 @@ async def test_media_is_downloaded_within_limits_from_allowed_hosts(twilio, tmp_
                            "[image attached]\n[audio attached]")
 
 
-async def test_without_media_dir_nothing_is_fetched(twilio) -> None:  # type: ignore[no-untyped-def]
+async def test_media_lands_in_the_state_directory_by_default(twilio) -> None:  # type: ignore[no-untyped-def]
     h: Harness = await twilio("sms")
+    h.fake.media["b.png"] = (b"png-bytes", "image/png")
+    form = inbound_form("see", "MMdefault", NumMedia="1",
+                        MediaUrl0=f"{h.fake.url}/media/b.png", MediaContentType0="image/png")
+    assert (await h.post("/twilio/sms", form))[0] == 200
+    saved = h.gw.config.store.state_dir / "media" / "sms" / "MMdefault-0.png"
+    assert saved.read_bytes() == b"png-bytes"  # on disk before the 200
+
+
+async def test_download_media_off_fetches_nothing(twilio) -> None:  # type: ignore[no-untyped-def]
+    h: Harness = await twilio("sms", download_media=False)
     h.fake.media["a.jpg"] = (b"jpeg", "image/jpeg")
     form = inbound_form("look", "MMnofetch", NumMedia="1",
                         MediaUrl0=f"{h.fake.url}/media/a.jpg", MediaContentType0="image/jpeg")

@@ -595,11 +595,24 @@ async def test_media_is_downloaded_within_limits(gateway_factory, graph, tmp_pat
         await detach(gw)
 
 
-async def test_no_media_dir_means_no_download(wa, graph) -> None:  # type: ignore[no-untyped-def]
+async def test_media_lands_in_the_state_directory_by_default(wa, graph) -> None:  # type: ignore[no-untyped-def]
     gw, adapter = wa
+    graph.media = {"65463453": (b"\xff\xd8jpeg", "image/jpeg")}
     assert (await post(gw, load("message_image.json")))[0] == 200
     await adapter.drain()
-    assert [p for m, p, _b in graph.requests if p.endswith("/65463453")] == []
+    saved = gw.config.store.state_dir / "media" / NAME / "65463453.jpg"
+    assert saved.read_bytes() == b"\xff\xd8jpeg"
+
+
+async def test_download_media_off_means_no_download(gateway_factory, graph) -> None:  # type: ignore[no-untyped-def]
+    gw = await gateway_factory()
+    adapter = await attach(gw, settings(graph, download_media=False))
+    try:
+        assert (await post(gw, load("message_image.json")))[0] == 200
+        await adapter.drain()
+        assert [p for m, p, _b in graph.requests if p.endswith("/65463453")] == []
+    finally:
+        await detach(gw)
 
 
 def test_config_is_strict_and_keeps_secrets_out_of_repr() -> None:

@@ -17,11 +17,12 @@ Choices, written down:
   accepted when it is missing. The shopper's address (`From`, "whatsapp:+..." kept) is both
   chat and sender id; its E.164 number is `verified_phone` (the carrier / WhatsApp vouches
   for it); `ProfileName` (else `ProfileUsername`) is the sender name.
-- Media: the text gets one placeholder per item ("[image attached]"). With `media_dir` set,
-  items are also downloaded before the message is stored (allowed hosts, content types and
-  size only, MEDIA_BUDGET seconds in all; a rejected or failed download leaves just the
-  placeholder), as
-  <media_dir>/<MessageSid>-<n>.<ext>.
+- Media: the text gets one placeholder per item ("[image attached]"). Unless
+  `download_media = false`, items are also downloaded before the message is stored
+  (allowed hosts, content types and size only, MEDIA_BUDGET seconds in all; a rejected or
+  failed download leaves just the placeholder), as
+  <media_dir>/<MessageSid>-<n>.<ext> (media_dir defaults to <state_dir>/media/<channel>;
+  the MessageSid is the journal's external id, which ties the file to its message).
 - SMS replies are plain text, smart-encoded to GSM-7 when only typographic punctuation stood
   in the way, and cut at a word boundary to `max_segments` (default 3) with
   `truncation_suffix` (default " … (shortened for SMS)"). The remainder is dropped:
@@ -47,6 +48,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -86,6 +88,7 @@ class _TwilioAdapter:
         self._client: Any = None
         self._http: rest.HttpClient | None = None
         self._media: aiohttp.ClientSession | None = None
+        self._media_dir: Path | None = None
 
     @property
     def inbound_path(self) -> str:
@@ -107,7 +110,8 @@ class _TwilioAdapter:
             await http.close()
             raise
         self._client, self._http, self.ctx = client, http, ctx
-        if s.media_dir is not None:
+        if s.download_media:
+            self._media_dir = s.media_dir or ctx.state_dir / "media" / self.name
             self._media = aiohttp.ClientSession(
                 timeout=aiohttp.ClientTimeout(total=s.request_timeout))
         ctx.add_route("POST", self.inbound_path, self.on_message)
@@ -181,7 +185,8 @@ class _TwilioAdapter:
 
     async def _download(self, msg: wh.Message) -> None:
         s, session = self.settings, self._media
-        assert s.media_dir is not None and session is not None
+        folder = self._media_dir
+        assert folder is not None and session is not None
         api = urlsplit(s.api_base or "https://api.twilio.com").hostname
         auth = aiohttp.encode_basic_auth(s.account_sid, s.auth_token.get_secret_value())
         deadline = asyncio.get_running_loop().time() + MEDIA_BUDGET
@@ -189,7 +194,7 @@ class _TwilioAdapter:
             try:
                 async with asyncio.timeout_at(deadline):
                     await media_mod.download(
-                        session, item.url, s.media_dir, f"{msg.sid}-{i}",
+                        session, item.url, folder, f"{msg.sid}-{i}",
                         max_bytes=s.max_media_bytes, hosts=s.allowed_media_hosts,
                         types=s.allowed_media_types, auth=auth, auth_host=api)
             except media_mod.MediaRejected as exc:

@@ -32,7 +32,9 @@ class TwilioConfig(ChannelConfig):
     public_url: str
     # Where the Twilio REST API lives; only tests and private relays change it.
     api_base: str | None = None
-    # Download inbound media here (None: keep only a placeholder in the text).
+    # Inbound media is downloaded at once (provider URLs expire) into media_dir, by default
+    # <state_dir>/media/<channel>/; false keeps only a placeholder in the text.
+    download_media: bool = True
     media_dir: Path | None = None
     max_media_bytes: int = Field(5 * MB, ge=1, le=100 * MB)
     allowed_media_hosts: list[str] = ["api.twilio.com", "*.twiliocdn.com"]

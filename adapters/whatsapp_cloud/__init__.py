@@ -5,12 +5,14 @@ checks `X-Hub-Signature-256` on the raw bytes, journals every message of the bod
 `ctx.publish` and only then answers 200 (a redelivery is a no-op that also gets 200).
 Delivery receipts (`statuses[]`) go to `ctx.delivery_status`.
 
-Media: the text says what arrived (`[image: caption] (media <id>)`). When `media_dir` is
-set, the file is fetched by a background task the adapter owns (Graph `GET /{media-id}`,
-then the URL with the bearer token), within `max_media_bytes` and `allowed_media_types`,
-and saved as `<media_dir>/<media-id>.<ext>`. Without `media_dir` nothing is downloaded
-(Meta keeps media for 30 days; the id in the transcript is enough to fetch it by hand). A
-download is best effort: one lost to a restart is not retried.
+Media: the text says what arrived (`[image: caption] (media <id>)`). Unless
+`download_media = false`, the file is fetched at once by a background task the adapter
+owns (Graph `GET /{media-id}`, then the URL with the bearer token), within
+`max_media_bytes` and `allowed_media_types`, and saved as `<media_dir>/<media-id>.<ext>`
+(media_dir defaults to <state_dir>/media/whatsapp_cloud; the media id in the message text
+ties file and message).
+A download is best effort: one lost to a restart is not retried (Meta keeps media for 30
+days, so the id in the transcript is enough to fetch it by hand).
 
 Outbound: text, or an interactive reply-button message (<= 3 buttons). When the 24-hour
 customer-service window is closed (`Outbound.window_open` false, or Meta answers 131047)
@@ -67,7 +69,9 @@ class WhatsAppCloudConfig(ChannelConfig):
     api_base: str = Field("https://graph.facebook.com/v21.0", pattern=r"^https?://\S+$")
     webhook_path: str = Field("/whatsapp/webhook", pattern=r"^/[A-Za-z0-9/_.-]*$")
     timeout: float = Field(30.0, gt=0, le=300)
-    # Unset: media is not downloaded, only its id is kept in the message text.
+    # Inbound media is fetched at once into media_dir (default <state_dir>/media/<channel>);
+    # false keeps only the media id in the message text.
+    download_media: bool = True
     media_dir: Path | None = None
     max_media_bytes: int = Field(16 * 1024 * 1024, ge=1)
     allowed_media_types: list[str] = Field(default_factory=lambda: list(DEFAULT_MEDIA_TYPES))
@@ -102,6 +106,7 @@ class WhatsAppCloudAdapter:
         self._verify = settings.verify_token.get_secret_value().encode()
         self._tasks: set[asyncio.Task[None]] = set()
         self._downloads = asyncio.Semaphore(settings.max_parallel_downloads)
+        self._media_dir: Path | None = None
 
     # lifecycle
     async def start(self, ctx: ChannelContext) -> None:
@@ -116,6 +121,8 @@ class WhatsAppCloudAdapter:
         if self.graph is not None:
             await self.graph.close()
         self.graph, self.ctx = graph, ctx
+        self._media_dir = (s.media_dir or ctx.state_dir / "media" / self.name
+                           if s.download_media else None)
         ctx.add_route("GET", s.webhook_path, self.handshake)
         ctx.add_route("POST", s.webhook_path, self.webhook)
 
@@ -229,7 +236,7 @@ class WhatsAppCloudAdapter:
             # Not stored, so no 200: Meta delivers the body again and dedup makes that safe.
             log.exception("could not journal a WhatsApp webhook")
             return _error(500, "could not store the event; please retry")
-        if self.settings.media_dir is not None:
+        if self._media_dir is not None:
             for ref in parsed.media:
                 if ref.message_id in fresh:
                     self._spawn(self._download(ref))
@@ -242,14 +249,14 @@ class WhatsAppCloudAdapter:
         task.add_done_callback(self._tasks.discard)
 
     async def _download(self, ref: MediaRef) -> None:
-        s = self.settings
-        assert s.media_dir is not None
+        s, folder = self.settings, self._media_dir
+        assert folder is not None
         async with self._downloads:
             graph = self.graph
             if graph is None:
                 return
             try:
-                path = await graph.download(ref.media_id, s.media_dir, s.max_media_bytes,
+                path = await graph.download(ref.media_id, folder, s.max_media_bytes,
                                             s.allowed_media_types)
             except asyncio.CancelledError:
                 raise
