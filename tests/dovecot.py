@@ -7,10 +7,12 @@ anyone else runs every process as themselves. `restart()` keeps the mail and the
 from __future__ import annotations
 
 import grp
+import imaplib
 import os
 import pwd
 import shutil
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -53,8 +55,12 @@ def _users() -> tuple[str, str, str]:
 
 
 class Dovecot:
-    def __init__(self) -> None:
+    """`tls`: (certificate, key) PEM paths, and the listener speaks implicit TLS (IMAPS).
+    `idle=False` leaves IDLE out of the capabilities, as some hosted servers do."""
+
+    def __init__(self, tls: tuple[Path, Path] | None = None, idle: bool = True) -> None:
         self.binary = dovecot_binary()
+        self.tls = tls
         self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="dovecot-"))
         self.dir.chmod(0o755)  # the unprivileged login process needs to reach base_dir
@@ -64,6 +70,14 @@ class Dovecot:
         (self.dir / "mail").mkdir()
         os.chown(self.dir / "mail", pw.pw_uid, pw.pw_gid)
         (self.dir / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n")
+        if tls is None:
+            ssl_conf, plain_port, tls_port = "ssl = no", self.port, 0
+        else:
+            ssl_conf = f"ssl = required\nssl_cert = <{tls[0]}\nssl_key = <{tls[1]}"
+            plain_port, tls_port = 0, self.port
+        caps = "" if idle else (
+            "imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE LITERAL+ "
+            "UIDPLUS SORT THREAD=REFERENCES MOVE")
         ig = grp.getgrgid(pwd.getpwnam(internal).pw_gid).gr_name
         self.conf = self.dir / "dovecot.conf"
         self.conf.write_text(f"""
@@ -72,7 +86,8 @@ listen = 127.0.0.1
 base_dir = {self.dir}/run
 state_dir = {self.dir}/state
 log_path = {self.dir}/dovecot.log
-ssl = no
+{ssl_conf}
+{caps}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_internal_user = {internal}
@@ -83,10 +98,12 @@ mail_location = maildir:{self.dir}/mail/%u
 service imap-login {{
   inet_listener imap {{
     address = 127.0.0.1
-    port = {self.port}
+    port = {plain_port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
+    ssl = yes
   }}
 }}
 passdb {{
@@ -110,6 +127,8 @@ userdb {{
                                    f"{self.logs()}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                    if self.tls is not None:  # listening is enough; the handshake is tested
+                        return self
                     if s.recv(100).startswith(b"* OK"):
                         return self
             except OSError:
@@ -135,6 +154,48 @@ userdb {{
         self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
 
+    def client(self) -> imaplib.IMAP4:
+        """A logged-in stdlib client (to append mail as another MUA would)."""
+        if self.tls is None:
+            imap = imaplib.IMAP4("127.0.0.1", self.port, timeout=10)
+        else:
+            context = ssl.create_default_context(cafile=str(self.tls[0]))
+            imap = imaplib.IMAP4_SSL("127.0.0.1", self.port, ssl_context=context, timeout=10)
+        imap.login(USER, PASSWORD)
+        return imap
+
     def logs(self) -> str:
         return "".join(p.read_text(errors="replace") for p in
                        (self.dir / "stdout.log", self.dir / "dovecot.log") if p.exists())
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 (its own CA) and its key, as PEM files in `folder`."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "omnichannel test mail")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=2))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                 x509.DNSName("localhost")]), critical=False)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    for p in (folder, cert_path, key_path):  # dovecot reads them as root before dropping
+        p.chmod(0o755 if p.is_dir() else 0o644)
+    return cert_path, key_path

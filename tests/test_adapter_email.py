@@ -4,10 +4,10 @@ sink on 127.0.0.1 around an in-process gateway."""
 from __future__ import annotations
 
 import asyncio
-import imaplib
 import itertools
 import json
 import os
+import ssl
 import time
 from collections.abc import AsyncIterator
 from email.message import EmailMessage
@@ -20,13 +20,21 @@ from aiosmtpd.controller import Controller
 
 from omnichannel.adapters.email import EmailAdapter, compose
 from omnichannel.adapters.email.config import EmailConfig
+from omnichannel.adapters.email.imap import Session
 from omnichannel.adapters.email.parse import Mail, from_bytes, noise, parse
 from omnichannel.adapters.email.state import MailState
 from omnichannel.app import GatewayContext, Runtime
-from omnichannel.channel import Inbound, Outbound, PermanentDeliveryError, Published, Role
+from omnichannel.channel import (
+    AdapterNotReady,
+    Inbound,
+    Outbound,
+    PermanentDeliveryError,
+    Published,
+    Role,
+)
 from omnichannel.supervisor import State, Supervisor
 from tests.conftest import Gateway
-from tests.dovecot import PASSWORD, USER, Dovecot, dovecot_binary
+from tests.dovecot import PASSWORD, USER, Dovecot, dovecot_binary, self_signed
 from tests.support import ROOT, free_port, until
 
 FIXTURES = ROOT.parent / "shared" / "fixtures" / "email"
@@ -161,13 +169,20 @@ def test_reply_headers() -> None:
 
 # ---------------------------------------------------------------- live: Dovecot + aiosmtpd
 class Sink:
-    """aiosmtpd on 127.0.0.1: every mail it accepts lands in an asyncio queue."""
+    """aiosmtpd on 127.0.0.1: every mail it accepts lands in an asyncio queue. With `tls`
+    (certificate, key) it offers STARTTLS and refuses mail sent without it."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: tuple[Path, Path] | None = None) -> None:
         self.loop = asyncio.get_running_loop()
         self.queue: asyncio.Queue[EmailMessage] = asyncio.Queue()
         self.all: list[EmailMessage] = []
-        self.controller = Controller(self, hostname="127.0.0.1", port=free_port())
+        self.tls_sessions = 0
+        extra: dict[str, Any] = {}
+        if tls is not None:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(str(tls[0]), str(tls[1]))
+            extra = {"tls_context": context, "require_starttls": True}
+        self.controller = Controller(self, hostname="127.0.0.1", port=free_port(), **extra)
         self.controller.start()
 
     @property
@@ -176,6 +191,7 @@ class Sink:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         msg = from_bytes(envelope.original_content or envelope.content)
+        self.tls_sessions += session.ssl is not None
         self.all.append(msg)
         self.loop.call_soon_threadsafe(self.queue.put_nowait, msg)
         return "250 OK"
@@ -245,8 +261,7 @@ class Live:
 
     def append(self, msg: EmailMessage | bytes, mailbox: str = "INBOX") -> None:
         raw = msg if isinstance(msg, bytes) else msg.as_bytes()
-        with imaplib.IMAP4("127.0.0.1", self.dovecot.port, timeout=10) as imap:
-            imap.login(USER, PASSWORD)
+        with self.dovecot.client() as imap:
             imap.append(mailbox, None, None, raw)
 
     async def mail_in(self, msg: EmailMessage | bytes) -> None:
@@ -403,6 +418,67 @@ async def test_a_failed_journal_write_keeps_the_uid_and_is_retried(live, gateway
     finally:
         router.publish = original
         await live.detach(gw)
+
+
+async def _live(tmp_path: Path, **dovecot: Any) -> Live:
+    dovecot_binary()
+    tls = dovecot.get("tls")
+    server = await asyncio.to_thread(Dovecot(**dovecot).start)
+    return Live(server, Sink(tls), tmp_path / "email-state.json")
+
+
+async def test_imaps_and_smtp_starttls_with_a_private_ca(tmp_path, gateway_factory) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "tls"
+    folder.mkdir()
+    tls = self_signed(folder)
+    live = await _live(tmp_path, tls=tls)
+    gw = await gateway_factory()
+    try:
+        await live.attach(gw, imap_security="tls", smtp_security="starttls",
+                          tls_ca_file=str(tls[0]))
+        await live.mail_in(shopper_mail("over TLS"))
+        assert body(await live.sink.received()) == "over TLS"
+        assert live.sink.tls_sessions == 1  # the sink refuses mail before STARTTLS anyway
+        await live.detach(gw)
+    finally:
+        live.sink.stop()
+        live.dovecot.close()
+
+
+async def test_an_untrusted_imap_certificate_is_refused(tmp_path, gateway_factory) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "tls"
+    folder.mkdir()
+    tls = self_signed(folder)
+    live = await _live(tmp_path, tls=tls)
+    gw = await gateway_factory()
+    adapter = EmailAdapter(settings(live.dovecot.port, live.sink.port, live.state,
+                                    imap_security="tls"))
+    try:
+        with pytest.raises(AdapterNotReady, match="CERTIFICATE_VERIFY_FAILED"):
+            await adapter.start(GatewayContext(gw.rt, "email"))
+    finally:
+        await adapter.stop()
+        live.sink.stop()
+        live.dovecot.close()
+    with pytest.raises(ValueError, match="no such file"):
+        settings(1, 2, live.state, tls_ca_file=str(tmp_path / "missing.pem"))
+
+
+async def test_without_idle_the_mailbox_is_polled(tmp_path, gateway_factory) -> None:  # type: ignore[no-untyped-def]
+    live = await _live(tmp_path, idle=False)
+    gw = await gateway_factory()
+    try:
+        probe = Session(settings(live.dovecot.port, live.sink.port, live.state))
+        await probe.open()
+        assert not probe.can_idle  # so the adapter must poll
+        await probe.close()
+        await live.attach(gw, poll_seconds=0.3)
+        await live.mail_in(shopper_mail("polled, not pushed"))
+        assert body(await live.sink.received()) == "polled, not pushed"
+        await live.detach(gw)
+    finally:
+        live.sink.stop()
+        live.dovecot.close()
 
 
 async def test_refused_login_fails_the_channel(live, gateway_factory) -> None:  # type: ignore[no-untyped-def]

@@ -215,7 +215,8 @@ class EmailAdapter:
             await aiosmtplib.send(
                 msg, hostname=s.smtp_host, port=s.smtp_port, username=s.smtp_user,
                 password=password, use_tls=s.smtp_security == "tls",
-                start_tls=s.smtp_security == "starttls", timeout=s.timeout)
+                start_tls=s.smtp_security == "starttls", timeout=s.timeout,
+                tls_context=s.tls_context() if s.smtp_security != "none" else None)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             codes = [r.code for r in exc.recipients]
             if all(500 <= c < 600 for c in codes):

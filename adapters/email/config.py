@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from pathlib import Path
 from typing import Literal
 
@@ -36,6 +37,10 @@ class EmailConfig(ChannelConfig):
     smtp_user: str | None = None
     smtp_password: SecretStr | None = None
 
+    # Extra CA certificates (PEM) trusted for the IMAP and SMTP servers, e.g. a private
+    # mail server's own CA; the system's trust store is always used as well.
+    tls_ca_file: Path | None = None
+
     # Last seen UID / UIDVALIDITY and the thread map (default: the gateway's state directory,
     # email-<account>.json), written atomically after each publish.
     state_file: Path | None = None
@@ -48,10 +53,25 @@ class EmailConfig(ChannelConfig):
     reconnect_base: float = Field(1.0, gt=0, le=60)
     reconnect_cap: float = Field(300.0, gt=0, le=3600)
 
+    @field_validator("tls_ca_file")
+    @classmethod
+    def _readable(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
+
     @field_validator("address")
     @classmethod
     def _lower(cls, value: str) -> str:
         return value.strip().lower()
+
+    def tls_context(self) -> ssl.SSLContext:
+        """Certificate and host name checks always on; `tls_ca_file` adds trust, never
+        removes checks."""
+        context = ssl.create_default_context()
+        if self.tls_ca_file is not None:
+            context.load_verify_locations(cafile=str(self.tls_ca_file))
+        return context
 
     @property
     def domain(self) -> str:

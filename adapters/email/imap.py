@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-import ssl
 from datetime import date
 
 import aioimaplib  # type: ignore[import-untyped]
@@ -46,7 +45,7 @@ class Session:
             if s.imap_security == "tls":
                 self.client = aioimaplib.IMAP4_SSL(
                     s.imap_host, s.imap_port, timeout=s.timeout,
-                    ssl_context=ssl.create_default_context())
+                    ssl_context=s.tls_context())
             else:
                 self.client = aioimaplib.IMAP4(s.imap_host, s.imap_port, timeout=s.timeout)
             self.client.protocol.conn_lost_cb = self._lost
