@@ -616,13 +616,39 @@ async def test_closed_window_without_a_template_raises(twilio) -> None:  # type:
 
 
 async def test_long_sms_is_cut_to_max_segments(twilio) -> None:  # type: ignore[no-untyped-def]
-    h: Harness = await twilio("sms", max_segments=2)
+    h: Harness = await twilio("sms", max_segments=2, overflow="cut")
     text = "Your order 1042 ships today and arrives on Friday. " * 12
     await h.adapter.send(out(SHOPPER, text))
     body = h.fake.messages[0]["Body"]
     assert body.endswith("... (shortened for SMS)")  # GSM-7 turned "…" into "..."
     assert sms.count_segments(body) == sms.Segments(sms.Encoding.GSM7, len(body), 2)
     assert text.startswith(body.removesuffix("... (shortened for SMS)"))
+
+
+async def test_long_sms_links_to_the_whole_reply(twilio) -> None:  # type: ignore[no-untyped-def]
+    h: Harness = await twilio("sms", max_segments=2)
+    text = "Your order <1042> ships today & arrives on Friday. " * 12
+    await h.adapter.send(out(SHOPPER, text))
+    await h.adapter.send(out(SHOPPER, text))  # a retry of the same outbox row
+    first, again = (m["Body"] for m in h.fake.messages)
+    assert first == again  # same row, same token: one page
+    head, _, link = first.partition(" ... Full reply: ")
+    assert text.startswith(head) and sms.count_segments(first).count <= 2
+    assert link.startswith(PUBLIC + "/twilio/sms/full?r=")
+    local = link.replace(PUBLIC, str(h.gw.client.make_url("")).rstrip("/"))
+    async with h.gw.client.session.get(local) as resp:
+        page = await resp.text()
+        assert resp.status == 200 and resp.headers["Cache-Control"] == "no-store"
+        assert "noindex" in resp.headers["X-Robots-Tag"]
+    assert "&lt;1042&gt; ships today &amp; arrives" in page and "<1042>" not in page
+    token = link.rsplit("=", 1)[1]
+    forged = token[:-1] + ("B" if token.endswith("A") else "A")
+    for bad in ("nope", "../../etc/passwd", forged):
+        resp = await h.gw.client.get("/twilio/sms/full", params={"r": bad})
+        assert resp.status == 404
+    assert len(list((h.gw.config.store.state_dir / "sms-full-replies").iterdir())) == 1
+    await h.adapter.send(out(SHOPPER, "Short answer."))
+    assert h.fake.messages[-1]["Body"] == "Short answer."  # no link when it fits
 
 
 # ---------------------------------------------------------------- start-up

@@ -24,9 +24,10 @@ Choices, written down:
   <media_dir>/<MessageSid>-<n>.<ext> (media_dir defaults to <state_dir>/media/<channel>;
   the MessageSid is the journal's external id, which ties the file to its message).
 - SMS replies are plain text, smart-encoded to GSM-7 when only typographic punctuation stood
-  in the way, and cut at a word boundary to `max_segments` (default 3) with
-  `truncation_suffix` (default " … (shortened for SMS)"). The remainder is dropped:
-  nothing answers "MORE" yet, so the default promises no more.
+  in the way, and cut at a word boundary to `max_segments` (default 3). With `overflow =
+  "link"` (the default) the cut reply ends with a short link to the whole reply, a page
+  the gateway serves (fullreply.py); with "cut" it ends with `truncation_suffix` and the
+  rest is dropped.
 - SMS keywords (Twilio's default opt-out lists, whole message, any case): STOP & co. and
   START & co. are journaled like any message (the agent sees them); STOP marks the number
   opted out in memory and sends to it fail with PermanentDeliveryError("recipient opted out
@@ -59,6 +60,7 @@ from omnichannel.adapters.twilio import media as media_mod
 from omnichannel.adapters.twilio import rest, sms
 from omnichannel.adapters.twilio import webhook as wh
 from omnichannel.adapters.twilio.config import SMSConfig, TwilioConfig, WhatsAppConfig
+from omnichannel.adapters.twilio.fullreply import FullReplies
 from omnichannel.channel import (
     Capabilities,
     ChannelConfig,
@@ -211,7 +213,7 @@ class _TwilioAdapter:
         client = self._client
         if client is None:
             raise RetryableDeliveryError(f"{self.name} channel is not running")
-        to, params = self.render(outbound)
+        to, params = await self.render(outbound)
         try:
             message = await client.messages.create_async(
                 to=to, from_=self.settings.from_number,
@@ -222,7 +224,7 @@ class _TwilioAdapter:
             raise rest.delivery_error(exc) from None
         return DeliveryReceipt(platform_message_id=str(message.sid))
 
-    def render(self, outbound: Outbound) -> tuple[str, dict[str, str]]:
+    async def render(self, outbound: Outbound) -> tuple[str, dict[str, str]]:
         raise NotImplementedError
 
     def opted_out(self, address: str) -> None:
@@ -239,6 +241,27 @@ class TwilioSMSAdapter(_TwilioAdapter):
     def __init__(self, settings: SMSConfig) -> None:
         super().__init__(settings)
         self.opted_out_numbers: set[str] = set()
+        self.full_replies: FullReplies | None = None
+
+    async def start(self, ctx: ChannelContext) -> None:
+        await super().start(ctx)
+        s = self.settings
+        if s.overflow == "link":
+            self.full_replies = FullReplies(ctx.state_dir / "sms-full-replies",
+                                            ctx.secret("sms-full-reply"), s.full_reply_days)
+            await asyncio.to_thread(self.full_replies.prune)
+            ctx.add_route("GET", self.full_path, self.on_full_reply)
+
+    @property
+    def full_path(self) -> str:
+        return f"{self.inbound_path}/full"
+
+    async def on_full_reply(self, request: web.Request) -> web.Response:
+        pages = self.full_replies
+        if pages is None:
+            return wh.reject(404, "not found")
+        shop = self.ctx.brand.shop_name if self.ctx is not None else ""
+        return pages.page(request.query.get("r", ""), shop)
 
     def on_keyword(self, msg: wh.Message) -> None:
         word = sms.keyword(msg.body)
@@ -250,12 +273,15 @@ class TwilioSMSAdapter(_TwilioAdapter):
     def opted_out(self, address: str) -> None:
         self.opted_out_numbers.add(address)
 
-    def render(self, outbound: Outbound) -> tuple[str, dict[str, str]]:
+    async def render(self, outbound: Outbound) -> tuple[str, dict[str, str]]:
         if outbound.chat_id in self.opted_out_numbers:
             raise PermanentDeliveryError("recipient opted out (STOP)")
-        s = self.settings
-        return outbound.chat_id, {"body": sms.fit(outbound.text, s.max_segments,
-                                                  s.truncation_suffix)}
+        s, pages = self.settings, self.full_replies
+        suffix = s.truncation_suffix
+        if pages is not None and not sms.fits(outbound.text, s.max_segments):
+            token = await pages.save(outbound.outbox_id, outbound.text.strip())
+            suffix = f" … Full reply: {s.public_url}{self.full_path}?r={token}"
+        return outbound.chat_id, {"body": sms.fit(outbound.text, s.max_segments, suffix)}
 
 
 class TwilioWhatsAppAdapter(_TwilioAdapter):
@@ -268,7 +294,7 @@ class TwilioWhatsAppAdapter(_TwilioAdapter):
     config_model: ClassVar[type[ChannelConfig]] = WhatsAppConfig
     settings: WhatsAppConfig
 
-    def render(self, outbound: Outbound) -> tuple[str, dict[str, str]]:
+    async def render(self, outbound: Outbound) -> tuple[str, dict[str, str]]:
         to = outbound.chat_id
         if not to.startswith("whatsapp:"):
             to = "whatsapp:" + to

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
@@ -53,9 +54,13 @@ class TwilioConfig(ChannelConfig):
 
 
 class SMSConfig(TwilioConfig):
-    # Longer replies are cut at a word boundary and end with `truncation_suffix`.
+    # Longer replies are cut at a word boundary to fit `max_segments`.
     max_segments: int = Field(3, ge=1, le=10)
-    # Honest by default: nothing answers "MORE" yet, so the suffix promises nothing.
+    # "link": the cut reply ends with a short link to the whole reply, served by the
+    # gateway at <public_url>/twilio/sms/full?r=<token> for `full_reply_days`;
+    # "cut": it ends with `truncation_suffix` and the rest is dropped.
+    overflow: Literal["link", "cut"] = "link"
+    full_reply_days: int = Field(7, ge=1, le=90)
     truncation_suffix: str = " … (shortened for SMS)"
 
     @field_validator("from_number")

@@ -86,6 +86,11 @@ def smart_encode(text: str) -> str:
     return plain if is_gsm7(plain) else text
 
 
+def fits(text: str, max_segments: int) -> bool:
+    """Whether `text` goes out whole within `max_segments` (after smart encoding)."""
+    return count_segments(smart_encode(text.strip())).count <= max_segments
+
+
 def fit(text: str, max_segments: int, suffix: str) -> str:
     """`text` (smart-encoded) if it fits in `max_segments`, else the longest prefix cut at a
     word boundary that fits together with `suffix`. The remainder is dropped."""
