@@ -688,9 +688,20 @@ async def test_stop_is_journaled_and_blocks_sends_until_start(twilio) -> None:  
     assert [m.text for m in await h.gw.store.transcript(conv)][0] == "Stop"
     with pytest.raises(PermanentDeliveryError, match=r"opted out \(STOP\)"):
         await h.adapter.send(out(SHOPPER))
+    # Recorded, not remembered: a restarted adapter on the same state still refuses.
+    restarted = TwilioSMSAdapter(h.adapter.settings)
+    await restarted.start(GatewayContext(h.gw.rt, "sms"))
+    try:
+        with pytest.raises(PermanentDeliveryError, match=r"opted out \(STOP\)"):
+            await restarted.send(out(SHOPPER))
+    finally:
+        await restarted.stop()
+    await h.adapter.start(h.ctx)  # take the routes back from the stopped instance
     assert (await h.post("/twilio/sms", inbound_form("START", "SMstart")))[0] == 200
     assert (await h.adapter.send(out(SHOPPER, "welcome back"))).platform_message_id
     assert "welcome back" in [m["Body"] for m in h.fake.messages]
+    assert json.loads((h.gw.config.store.state_dir / "sms-opt-outs-default.json")
+                      .read_text()) == []
 
 
 # ---------------------------------------------------------------- pure functions

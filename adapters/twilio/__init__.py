@@ -49,6 +49,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -240,12 +241,16 @@ class TwilioSMSAdapter(_TwilioAdapter):
 
     def __init__(self, settings: SMSConfig) -> None:
         super().__init__(settings)
+        # STOP is recorded on disk: a restart must not text someone who opted out.
         self.opted_out_numbers: set[str] = set()
+        self._opt_out_file: Path | None = None
         self.full_replies: FullReplies | None = None
 
     async def start(self, ctx: ChannelContext) -> None:
         await super().start(ctx)
         s = self.settings
+        self._opt_out_file = ctx.state_dir / f"sms-opt-outs-{ctx.account}.json"
+        self.opted_out_numbers = await asyncio.to_thread(_load_numbers, self._opt_out_file)
         if s.overflow == "link":
             self.full_replies = FullReplies(ctx.state_dir / "sms-full-replies",
                                             ctx.secret("sms-full-reply"), s.full_reply_days)
@@ -266,12 +271,19 @@ class TwilioSMSAdapter(_TwilioAdapter):
     def on_keyword(self, msg: wh.Message) -> None:
         word = sms.keyword(msg.body)
         if word is sms.Keyword.STOP:
-            self.opted_out_numbers.add(msg.address)
-        elif word is sms.Keyword.START:
+            self.opted_out(msg.address)
+        elif word is sms.Keyword.START and msg.address in self.opted_out_numbers:
             self.opted_out_numbers.discard(msg.address)
+            self._save_opt_outs()
 
     def opted_out(self, address: str) -> None:
-        self.opted_out_numbers.add(address)
+        if address not in self.opted_out_numbers:
+            self.opted_out_numbers.add(address)
+            self._save_opt_outs()
+
+    def _save_opt_outs(self) -> None:
+        if self._opt_out_file is not None:  # a few bytes: written in place, atomically
+            _save_numbers(self._opt_out_file, self.opted_out_numbers)
 
     async def render(self, outbound: Outbound) -> tuple[str, dict[str, str]]:
         if outbound.chat_id in self.opted_out_numbers:
@@ -311,6 +323,25 @@ class TwilioWhatsAppAdapter(_TwilioAdapter):
         if variables:
             params["content_variables"] = json.dumps(variables)
         return to, params
+
+
+def _load_numbers(path: Path) -> set[str]:
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        return set()
+    except (OSError, ValueError) as exc:
+        log.error("SMS opt-out list unreadable; refusing to guess",
+                  extra={"path": str(path), "error": str(exc)})
+        raise
+    return {str(n) for n in data}
+
+
+def _save_numbers(path: Path, numbers: set[str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".part")
+    tmp.write_text(json.dumps(sorted(numbers)))
+    os.replace(tmp, path)
 
 
 __all__ = ["SMSConfig", "TwilioSMSAdapter", "TwilioWhatsAppAdapter", "WhatsAppConfig"]
