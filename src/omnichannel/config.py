@@ -153,6 +153,15 @@ class GuardrailsConfig(Section):
     max_refund_per_day: float = Field(5000.0, ge=0)
 
 
+class RetentionConfig(Section):
+    """Data care (docs/datacare.md). Message bodies and media older than `message_days`
+    are purged every `interval_hours`; the analytics rows (counts, timings, costs) stay.
+    0 keeps everything."""
+
+    message_days: int = Field(0, ge=0, le=3650)
+    interval_hours: float = Field(24.0, gt=0, le=24 * 30)
+
+
 class Config(Section):
     server: ServerConfig = ServerConfig()
     store: StoreConfig = StoreConfig()
@@ -166,6 +175,7 @@ class Config(Section):
     models: ModelsConfig = ModelsConfig()
     routing: RoutingConfig = RoutingConfig()
     guardrails: GuardrailsConfig = GuardrailsConfig()
+    retention: RetentionConfig = RetentionConfig()
     # Each table is validated by its adapter's `config_model` (registry.validate_channels).
     channels: dict[str, dict[str, Any]] = {}
     source: str = Field("<defaults>", exclude=True)

@@ -1,0 +1,1 @@
+"""Data care: backup and restore, retention, per-contact export and erasure."""
