@@ -30,7 +30,7 @@ from dataclasses import replace
 from typing import Any, ClassVar
 
 from aiohttp import web
-from telegram import Bot, LinkPreviewOptions
+from telegram import Bot, LinkPreviewOptions, ReplyParameters
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import TelegramError
 
@@ -44,7 +44,7 @@ from omnichannel.adapters.telegram.api import (
 )
 from omnichannel.adapters.telegram.compose import escape, is_token, keyboard, split, token
 from omnichannel.adapters.telegram.config import TelegramConfig
-from omnichannel.adapters.telegram.parse import Me, Parsed, ShapeError, parse
+from omnichannel.adapters.telegram.parse import Me, Parsed, ShapeError, group_of, parse
 from omnichannel.adapters.telegram.poll import Poller, PublishFailed
 from omnichannel.channel import (
     AdapterNotReady,
@@ -63,6 +63,9 @@ from omnichannel.channel import (
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# Group members whose last message we remember, to quote it in the answer (in memory only:
+# after a restart the first answer is simply not a quote).
+QUOTES_MAX = 10_000
 UNKNOWN_BUTTON = "[pressed a button that is no longer available]"
 
 
@@ -87,6 +90,7 @@ class TelegramAdapter:
         self._filter = TokenFilter(self._token)
         self._poll: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._quotes: dict[str, int] = {}  # "<group>:<user>" -> that member's last message
 
     def __repr__(self) -> str:  # PTB's Bot repr shows the token: never print it
         who = f"@{self.me.username}" if self.me else "not started"
@@ -96,7 +100,7 @@ class TelegramAdapter:
     async def start(self, ctx: ChannelContext) -> None:
         await self.stop()  # a supervised retry starts from scratch
         s = self.settings
-        logging.getLogger("httpx").addFilter(self._filter)
+        self._filter.install()
         bot = make_bot(s)
         try:
             await bot.initialize()  # getMe
@@ -132,14 +136,14 @@ class TelegramAdapter:
         bot, self.bot = self.bot, None
         if bot is not None:
             await bot.shutdown()
-        logging.getLogger("httpx").removeFilter(self._filter)
+        self._filter.remove()
 
     async def typing(self, chat_id: str) -> None:
         bot = self.bot
         if bot is None or not _is_chat(chat_id):
             return
         try:
-            await bot.send_chat_action(int(chat_id), ChatAction.TYPING)
+            await bot.send_chat_action(int(group_of(chat_id)), ChatAction.TYPING)
         except TelegramError as exc:
             log.debug("typing indicator failed", extra={"error": type(exc).__name__})
 
@@ -150,17 +154,20 @@ class TelegramAdapter:
             raise RetryableDeliveryError("the Telegram channel is not running")
         if not _is_chat(outbound.chat_id):
             raise PermanentDeliveryError(f"{outbound.chat_id[:40]!r} is not a Telegram chat id")
-        chat = int(outbound.chat_id)
+        chat = int(group_of(outbound.chat_id))
         parts = split(outbound.text) or ["-"]
         markup = keyboard(outbound.buttons) if outbound.buttons else None
         preview = None if self.settings.link_previews else LinkPreviewOptions(is_disabled=True)
+        quote = self._quotes.get(outbound.chat_id)
+        reply = ReplyParameters(quote, allow_sending_without_reply=True) if quote else None
         message_id = 0
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
             try:
                 sent = await bot.send_message(
                     chat, escape(part), parse_mode=ParseMode.HTML,
-                    reply_markup=markup if last else None, link_preview_options=preview)
+                    reply_markup=markup if last else None, link_preview_options=preview,
+                    reply_parameters=reply if i == 0 else None)
             except TelegramError as exc:
                 err = delivery_error(exc, self._token)
                 if i and not isinstance(err, PermanentDeliveryError):
@@ -179,7 +186,7 @@ class TelegramAdapter:
         if got is None:
             log.warning("webhook without a secret token refused", extra={"channel": self.name})
             return _error(401, f"missing {SECRET_HEADER}")
-        if not hmac.compare_digest(got.encode(), self._secret):
+        if not hmac.compare_digest(got.encode("utf-8", "replace"), self._secret):
             log.warning("webhook with a wrong secret token refused",
                         extra={"channel": self.name})
             return _error(403, f"wrong {SECRET_HEADER}")
@@ -233,8 +240,16 @@ class TelegramAdapter:
                 self._answer(parsed.callback_id)
             return
         published = await ctx.publish(await self._resolve(ctx, parsed.inbound))
+        if parsed.reply_to is not None:
+            self._quote(parsed.inbound.chat_id, parsed.reply_to)
         if parsed.callback_id and not published.duplicate:
             self._answer(parsed.callback_id)
+
+    def _quote(self, chat_id: str, message_id: int) -> None:
+        self._quotes.pop(chat_id, None)
+        self._quotes[chat_id] = message_id
+        while len(self._quotes) > QUOTES_MAX:
+            self._quotes.pop(next(iter(self._quotes)))
 
     async def _resolve(self, ctx: ChannelContext, inbound: Inbound) -> Inbound:
         """A hashed callback_data back to the long button value it stands for."""
@@ -276,8 +291,8 @@ class TelegramAdapter:
 
 
 def _is_chat(chat_id: str) -> bool:
-    """Chats we answer have numeric ids (private chats positive, groups negative)."""
-    return re.fullmatch(r"-?[0-9]{1,20}", chat_id) is not None
+    """A private chat's numeric id, or `<group id>:<user id>`."""
+    return re.fullmatch(r"-?[0-9]{1,20}(:[0-9]{1,20})?", chat_id) is not None
 
 
 async def _read_capped(request: web.Request, limit: int) -> bytes | None:
