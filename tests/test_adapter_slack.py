@@ -129,7 +129,8 @@ async def post(gw: Gateway, body: Any = None, *, raw: bytes | None = None,
     interactive = isinstance(body, dict) and body.get("type") in (
         "block_actions", "view_submission", "view_closed", "shortcut", "message_action")
     data = raw if raw is not None else (form(body) if interactive else json.dumps(body).encode())
-    sent = {"Content-Type": "application/x-www-form-urlencoded" if interactive
+    as_form = interactive or (raw is not None and raw[:1].isalpha())  # ssl_check=1, command=
+    sent = {"Content-Type": "application/x-www-form-urlencoded" if as_form
             else "application/json"}
     if signed:
         sent.update(sign(data, timestamp, secret))
@@ -390,6 +391,9 @@ async def test_unknown_events_are_acknowledged_and_logged(slack, caplog) -> None
     assert (await post(gw, reaction))[0] == 200
     assert (await post(gw, {"type": "app_rate_limited", "team_id": "T111",
                             "minute_rate_limited": 1518467820}))[0] == 200
+    assert (await post(gw, raw=b"ssl_check=1&token=legacy"))[0] == 200  # Slack's probe
+    command = b"command=%2Fshop&text=hello&user_id=U1&channel_id=C111&team_id=T111"
+    assert (await post(gw, raw=command))[0] == 200  # a slash command pointed here
     logged = [(r.getMessage(), getattr(r, "event_type", None), getattr(r, "type", None))
               for r in caplog.records]
     assert ("slack request ignored", "reaction_added", "event_callback") in logged

@@ -91,9 +91,10 @@ async def on_error(error: Exception, body: dict[str, Any],
     retry them and, in HTTP mode, eventually disable the subscription); real failures keep
     their 500 so that Slack delivers again."""
     if isinstance(error, BoltUnhandledRequestError):
-        event = body.get("event") if isinstance(body.get("event"), dict) else {}
+        event = body.get("event")
         log.info("slack request ignored", extra={
-            "reason": "no listener", "type": body.get("type"), "event_type": event.get("type")})
+            "reason": "no listener", "type": body.get("type"),
+            "event_type": event.get("type") if isinstance(event, dict) else None})
         return BoltResponse(status=200, body="")
     log.error("slack request failed; not acknowledged, Slack will retry",
               exc_info=(type(error), error, error.__traceback__))
@@ -128,14 +129,15 @@ def _shape(body: dict[str, Any]) -> str | None:
     """What makes a signed body unusable before Bolt's middleware reads it, if anything."""
     if not body:
         return "empty body"
-    if "ssl_check" in body:
+    if "ssl_check" in body or "command" in body:  # Slack's SSL probe, a slash command
         return None
     if not isinstance(body.get("type"), str):
         return "no type"
     if "event" in body and not isinstance(body["event"], dict):
         return "event is not an object"
-    if body["type"] == "event_callback" and not isinstance(
-            body.get("event", {}).get("type"), str):
+    event = body.get("event")
+    if body["type"] == "event_callback" and not (
+            isinstance(event, dict) and isinstance(event.get("type"), str)):
         return "event_callback without an event type"
     return None
 

@@ -46,6 +46,11 @@ class Parsed:
     files: list[str] = field(default_factory=list)
 
 
+def _obj(parent: dict[str, Any], key: str) -> dict[str, Any]:
+    value = parent.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def _str(obj: dict[str, Any], key: str) -> str:
     value = obj.get(key)
     if not isinstance(value, str) or not value:
@@ -153,9 +158,8 @@ def parse_event(body: dict[str, Any], channel_name: str, account: str,
     full = "\n".join(p for p in (words, *files) if p)
     if not full:
         return Parsed(ignored="empty message")
-    profile = event.get("user_profile") if isinstance(event.get("user_profile"), dict) else {}
-    name = (profile.get("display_name") or profile.get("real_name") or profile.get("name")
-            or None) if profile else None
+    profile = _obj(event, "user_profile")
+    name = profile.get("display_name") or profile.get("real_name") or profile.get("name")
     return Parsed(
         inbound=Inbound(
             channel=channel_name, account=account, external_id=f"{channel}:{ts}",
@@ -177,10 +181,8 @@ def parse_action(body: dict[str, Any], channel_name: str, account: str) -> Parse
     user = body.get("user")
     if not isinstance(user, dict) or not isinstance(user.get("id"), str):
         raise ShapeError("user is missing")
-    container = body.get("container") if isinstance(body.get("container"), dict) else {}
-    message = body.get("message") if isinstance(body.get("message"), dict) else {}
-    chan = body.get("channel") if isinstance(body.get("channel"), dict) else {}
-    channel = container.get("channel_id") or chan.get("id")
+    container, message = _obj(body, "container"), _obj(body, "message")
+    channel = container.get("channel_id") or _obj(body, "channel").get("id")
     if not isinstance(channel, str) or not channel:
         return Parsed(ignored="button outside a conversation (no channel)")
     thread_ts = container.get("thread_ts") or message.get("thread_ts")
@@ -191,7 +193,7 @@ def parse_action(body: dict[str, Any], channel_name: str, account: str) -> Parse
         thread_ts = container.get("message_ts") if isinstance(
             container.get("message_ts"), str) else None
     key = body.get("trigger_id") or f"{action.get('action_ts')}:{user['id']}"
-    label = action.get("text", {}).get("text") if isinstance(action.get("text"), dict) else None
+    label = _obj(action, "text").get("text")
     value = action["value"]
     ts = action.get("action_ts")
     return Parsed(inbound=Inbound(

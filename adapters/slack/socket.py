@@ -40,7 +40,8 @@ class SocketLink:
         handler.client.wss_uri = url
         self.handler = handler
         try:
-            await asyncio.wait_for(handler.connect_async(), self.connect_timeout)
+            await asyncio.wait_for(handler.connect_async(),  # type: ignore[no-untyped-call]
+                                   self.connect_timeout)
         except TimeoutError:
             await self.close()
             raise AdapterNotReady("Socket Mode websocket did not open") from None
@@ -53,7 +54,7 @@ class SocketLink:
         handler, self.handler = self.handler, None
         if handler is not None:
             try:
-                await handler.close_async()
+                await handler.close_async()  # type: ignore[no-untyped-call]
             except Exception:  # a half-open link may fail to close; it is dropped anyway
                 log.debug("socket mode close failed", exc_info=True)
 
