@@ -310,6 +310,8 @@ def test_slack_markup_in_shopper_text_becomes_plain() -> None:
     text = (f"<@{BOT_USER_ID}> order <https://shop.example/o/1|#1001> &amp; "
             "<https://x.example> to <mailto:a@b.example|a@b.example> cc <@U9> in <#C1|sales> "
             "<!here> 2 &lt; 3")
+    assert plain(f"hi <@{BOT_USER_ID}>  can you\n    help?", BOT_USER_ID) == \
+        "hi can you\n    help?"  # only the gap our mention leaves is closed
     assert plain(text, BOT_USER_ID) == ("order #1001 (https://shop.example/o/1) & "
                                         "https://x.example to a@b.example cc @U9 in #sales "
                                         "@here 2 < 3")

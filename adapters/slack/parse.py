@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,7 +43,6 @@ class Parsed:
     # A thread reply in a channel without a mention: answered only when the thread is
     # already a conversation of ours (the adapter asks the store).
     needs_known_thread: bool = False
-    files: list[str] = field(default_factory=list)
 
 
 def _obj(parent: dict[str, Any], key: str) -> dict[str, Any]:
@@ -82,7 +81,7 @@ def plain(text: str, bot_user_id: str = "") -> str:
         target, label = m.group(1), m.group(2)
         if target.startswith("@"):
             if bot_user_id and target[1:] == bot_user_id:
-                return ""
+                return "\x00"
             return "@" + (label or target[1:])
         if target.startswith("#"):
             return "#" + (label or target[1:])
@@ -97,7 +96,7 @@ def plain(text: str, bot_user_id: str = "") -> str:
 
     out = _LINK.sub(link, text)
     out = html.unescape(out) if "&" in out else out
-    return re.sub(r"[ \t]{2,}", " ", out).strip()
+    return re.sub(r"[ \t]*\x00[ \t]*", " ", out).strip()
 
 
 def mentions(text: str, bot_user_id: str) -> bool:
@@ -165,7 +164,7 @@ def parse_event(body: dict[str, Any], channel_name: str, account: str,
             channel=channel_name, account=account, external_id=f"{channel}:{ts}",
             chat_id=chat, sender_id=user, text=full,
             sender_name=str(name)[:80] if name else None, received_at=_when(ts)),
-        needs_known_thread=known_only, files=files)
+        needs_known_thread=known_only)
 
 
 def parse_action(body: dict[str, Any], channel_name: str, account: str) -> Parsed:
