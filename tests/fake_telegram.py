@@ -82,6 +82,10 @@ class FakeBotAPI:
         """Close the connection without an answer, `times` calls in a row."""
         self.script.setdefault(method, []).extend(["drop"] * times)
 
+    def serve(self, method: str, times: int = 1) -> None:
+        """Answer normally, `times` calls in a row (a scripted step that is not a failure)."""
+        self.script.setdefault(method, []).extend(["pass"] * times)
+
     def push(self, *updates: dict[str, Any]) -> None:
         self.updates.extend(updates)
         self._new.set()
@@ -109,8 +113,8 @@ class FakeBotAPI:
         if request.match_info["token"] != self.token:
             return _fail(401, "Unauthorized")
         scripted = self.script.get(method)
-        if scripted:
-            action = scripted.pop(0)
+        action = scripted.pop(0) if scripted else "pass"
+        if action != "pass":
             if action == "drop":
                 assert request.transport is not None
                 request.transport.abort()

@@ -406,6 +406,20 @@ def test_a_shared_contact_vouches_a_phone_only_when_it_is_the_senders_own() -> N
     assert plain.inbound is not None and plain.inbound.verified_phone is None
 
 
+async def test_an_own_contact_card_verifies_the_phone_in_the_store(tg) -> None:  # type: ignore[no-untyped-def]
+    gw, _adapter = tg
+    card = _with(1301, contact={"phone_number": "+972501234567", "first_name": "Dana",
+                                "user_id": USER_ID})
+    assert (await post(gw, card))[0] == 200
+
+    def contact(conn):  # type: ignore[no-untyped-def]
+        return conn.execute("SELECT c.phone, c.phone_verified FROM contacts c JOIN identities "
+                            "i ON i.contact_id = c.id WHERE i.channel = ? AND i.external_id = ?",
+                            (NAME, str(USER_ID))).fetchone()
+
+    assert tuple(await gw.store.db.read(contact)) == ("+972501234567", 1)
+
+
 def test_edits_channel_posts_service_messages_and_unknown_updates_are_ignored() -> None:
     cases = {
         "edited message": load("update_edited_message_supergroup_text.json"),
@@ -868,12 +882,13 @@ async def test_polling_message_and_button_round_trip(gateway_factory, fake) -> N
 async def test_polling_survives_dropped_connections_and_502s(gateway_factory, fake, caplog) -> None:  # type: ignore[no-untyped-def]
     caplog.set_level(logging.INFO, "omnichannel.adapters.telegram")
     gw = await gateway_factory()
+    fake.serve("getUpdates")  # the call inside start
+    fake.drop("getUpdates", 2)
+    fake.fail("getUpdates", 502, "Bad Gateway")
+    fake.fail("getUpdates", 502, "Bad Gateway")
     try:
         adapter = await attach(gw, polling(fake))
-        fake.drop("getUpdates", 2)
-        fake.fail("getUpdates", 502, "Bad Gateway")
-        fake.fail("getUpdates", 502, "Bad Gateway")
-        fake.push(message_update(2101, "are you there?"))  # wakes the long poll in progress
+        fake.push(message_update(2101, "are you there?"))
         assert (await next_sent(fake))["text"] == "are you there?"
         assert not fake.script["getUpdates"]  # every failure was met and survived
         assert adapter._poll is not None and not adapter._poll.done()
