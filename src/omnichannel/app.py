@@ -6,7 +6,6 @@ import asyncio
 import logging
 import os
 import secrets
-import signal
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -287,24 +286,3 @@ def _adapter_ctx(rt: Runtime, name: str, cls: type[Adapter], settings: BaseModel
             log.exception("adapter stop failed", extra={"channel": name})
 
     return ctx
-
-
-async def serve(config: Config, *, ready: asyncio.Event | None = None) -> None:
-    """Run until SIGTERM/SIGINT."""
-    app = build_app(config)
-    runner = web.AppRunner(app, handle_signals=False, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, config.server.host, config.server.port)
-    await site.start()
-    log.info("listening", extra={"url": f"http://{config.server.host}:{config.server.port}"})
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    if ready is not None:
-        ready.set()
-    try:
-        await stop.wait()
-    finally:
-        log.info("stopping")
-        await runner.cleanup()

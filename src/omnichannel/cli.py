@@ -23,15 +23,45 @@ def _load(path: str) -> Config:
     return config_mod.load(Path(path))
 
 
+EXIT_RUNNING = 75  # EX_TEMPFAIL: another instance holds the state directory
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    from omnichannel.app import serve
+    from omnichannel.ops import daemon
+    from omnichannel.ops.lock import AlreadyRunning
     from omnichannel.registry import channel_settings
 
     config = _load(args.config)
     channel_settings(config)  # every channel problem before anything starts
     _check_commerce(config)
     logs.setup(config.logging.level, config.logging.format)
-    asyncio.run(serve(config))
+    try:
+        return asyncio.run(daemon.run(config, Path(args.config)))
+    except AlreadyRunning as exc:
+        print(f"omnichannel: {exc}", file=sys.stderr)
+        return EXIT_RUNNING
+
+
+def cmd_service_install(args: argparse.Namespace) -> int:
+    from omnichannel.ops import unit
+
+    path = Path(args.config).resolve()
+    text = path.read_text() if path.is_file() else ""
+    if not text:
+        print(f"omnichannel: {path} not found; the unit runs with --config {path}",
+              file=sys.stderr)
+    spec = unit.UnitSpec(config=path, user=args.user, credentials=unit.referenced_secrets(text),
+                         watchdog_seconds=args.watchdog)
+    if args.dry_run:
+        print(unit.render(spec), end="")
+        return 0
+    try:
+        report = unit.install(spec)
+    except PermissionError as exc:
+        print(f"omnichannel: {exc}", file=sys.stderr)
+        return 77  # EX_NOPERM
+    for line in report.actions:
+        print(line)
     return 0
 
 
@@ -280,6 +310,15 @@ def build_parser() -> argparse.ArgumentParser:
     gb.add_argument("id", type=int)
     res = add("resolve", cmd_resolve, "mark a conversation resolved")
     res.add_argument("id", type=int)
+    svc = sub.add_parser("service", help="run as a systemd service")
+    svc_sub = svc.add_subparsers(dest="service_command", required=True)
+    inst = svc_sub.add_parser("install", help="write /etc/systemd/system/omnichannel.service "
+                              "(a system unit), create its user, reload systemd")
+    inst.add_argument("--config", default=argparse.SUPPRESS)
+    inst.add_argument("--user", default="omnichannel", help="service user (default omnichannel)")
+    inst.add_argument("--watchdog", type=int, default=30, help="WatchdogSec (default 30)")
+    inst.add_argument("--dry-run", action="store_true", help="print the unit only")
+    inst.set_defaults(fn=cmd_service_install)
     tau = sub.add_parser("taubench", help="τ-bench retail data tools")
     tau_sub = tau.add_subparsers(dest="taubench_command", required=True)
     rep_t = tau_sub.add_parser("replay", help="replay a task file's gold actions through the "

@@ -253,7 +253,9 @@ def parse(text: str, source: str, env: dict[str, str] | None = None) -> Config:
 
 
 def load(path: Path, env: dict[str, str] | None = None) -> Config:
-    """Read and validate a config file; a relative state_dir is taken from the file's folder."""
+    """Read and validate a config file; a relative state_dir is taken from the file's folder.
+    OMNICHANNEL_STATE_DIR, when set (the systemd unit sets it to StateDirectory=), wins over
+    `[store] state_dir`, so a config under /etc works with a read-only /etc."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -263,6 +265,9 @@ def load(path: Path, env: dict[str, str] | None = None) -> Config:
     except UnicodeDecodeError as exc:
         raise ConfigError(str(path), [f"not valid UTF-8 at byte {exc.start}"]) from exc
     config = parse(text, str(path), env)
+    override = (os.environ if env is None else env).get("OMNICHANNEL_STATE_DIR")
+    if override:
+        config.store.state_dir = Path(override)
     base = path.resolve().parent
     if not config.store.state_dir.is_absolute():
         config.store.state_dir = base / config.store.state_dir

@@ -84,6 +84,26 @@ class Outbox:
         if poll:
             self._poller = asyncio.create_task(self._poll(), name="outbox:poll")
 
+    async def flush(self, timeout: float) -> int:
+        """Deliver what is due before a graceful stop: wait until no delivery is in flight
+        and no row is due now, or `timeout`. Returns the rows still queued (they stay in
+        the store for the next start; rows waiting out a backoff are not hurried)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            busy = [t for t in self._tasks.values() if not t.done()]
+            now = time.time()
+            try:
+                due = [r for r in await self.store.queued() if r[2] <= now]
+            except Exception:
+                log.exception("outbox flush could not read the queue")
+                return -1
+            if (not busy and not due) or time.monotonic() >= deadline:
+                return len(due)
+            for oid, conv_id, _due in due:
+                if oid not in self._known:
+                    self.kick(conv_id, [oid])
+            await asyncio.sleep(0.05)
+
     async def stop(self, grace: float = 5.0) -> None:
         if self._poller:
             self._poller.cancel()

@@ -1,0 +1,1 @@
+"""Running as a service: sd_notify, the systemd unit, the single-instance lock, reload."""
