@@ -22,6 +22,8 @@ from omnichannel.channel import (
 )
 from omnichannel.registry import GROUP, load_class
 from tests.test_adapter_email import EmailDriver
+from tests.test_adapter_slack import SlackDriver
+from tests.test_adapter_telegram import TelegramDriver
 from tests.test_adapter_twilio import TwilioSMSDriver, TwilioWhatsAppDriver
 from tests.test_adapter_whatsapp_cloud import WhatsAppCloudDriver
 from tests.wsclient import ChatClient
@@ -86,7 +88,8 @@ class WebchatDriver:
 
 DRIVERS = {"email": EmailDriver, "loopback": LoopbackDriver, "webchat": WebchatDriver,
            "sms": TwilioSMSDriver, "whatsapp": TwilioWhatsAppDriver,
-           "whatsapp_cloud": WhatsAppCloudDriver}
+           "whatsapp_cloud": WhatsAppCloudDriver, "slack": SlackDriver,
+           "telegram": TelegramDriver}
 
 
 def _text(item: Outbound | dict) -> str:  # type: ignore[type-arg]
