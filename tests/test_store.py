@@ -83,3 +83,29 @@ async def test_a_vouched_phone_on_two_channels_is_one_contact(tmp_path: Path) ->
             (wa.conversation_id, "whatsapp")]
     finally:
         store.close()
+
+
+async def test_a_phone_vouched_later_verifies_the_contact_once(tmp_path: Path) -> None:
+    from omnichannel.channel import Inbound
+    from omnichannel.store import Store
+
+    store = Store(tmp_path)
+    store.open()
+
+    def contact(conn, cid):  # type: ignore[no-untyped-def]
+        return tuple(conn.execute("SELECT phone, phone_verified FROM contacts WHERE id = ?",
+                                  (cid,)).fetchone())
+
+    try:
+        first = await store.journal(Inbound("telegram", "default", "u1", "42", "42", "hi"))
+        conv = await store.conversation(first.conversation_id)
+        assert conv is not None
+        assert await store.db.read(contact, conv.contact_id) == (None, 0)
+        await store.journal(Inbound("telegram", "default", "u2", "42", "42", "[contact]",
+                                    verified_phone="+15550123"))
+        assert await store.db.read(contact, conv.contact_id) == ("+15550123", 1)
+        await store.journal(Inbound("telegram", "default", "u3", "42", "42", "[contact]",
+                                    verified_phone="+15550999"))  # never replaces it
+        assert await store.db.read(contact, conv.contact_id) == ("+15550123", 1)
+    finally:
+        store.close()

@@ -174,6 +174,14 @@ def _identity(conn: sqlite3.Connection, inbound: Inbound, now: float) -> tuple[i
         ).lastrowid
         assert identity_id is not None and contact_id is not None
         return identity_id, contact_id
+    if inbound.verified_phone:
+        # Proof that arrives later (a Telegram contact card the shopper shares about
+        # themself) counts too, but never replaces a number already verified.
+        conn.execute(
+            "UPDATE contacts SET phone = ?, phone_verified = 1 "
+            "WHERE id = ? AND (phone_verified = 0 OR phone IS NULL)",
+            (inbound.verified_phone, row["contact_id"]),
+        )
     return row["id"], row["contact_id"]
 
 
