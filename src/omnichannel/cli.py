@@ -251,7 +251,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 def cmd_doctor(args: argparse.Namespace) -> int:
     from omnichannel.console.doctor import doctor
 
-    return asyncio.run(doctor(Path(args.config)))
+    return asyncio.run(doctor(Path(args.config), as_json=args.json))
 
 
 def cmd_taubench_replay(args: argparse.Namespace) -> int:
@@ -285,7 +285,9 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("path", nargs="?", default=None)
     val.add_argument("--config", default=argparse.SUPPRESS)
     val.set_defaults(fn=cmd_validate)
-    add("doctor", cmd_doctor, "check the installation, config, store and channels")
+    doc = add("doctor", cmd_doctor, "check the installation, config, store, channels, models "
+              "and the service unit; exit 0 ok, 1 warn, 2 fail")
+    doc.add_argument("--json", action="store_true", help="one JSON report")
     ing = add("ingest", cmd_ingest, "index documents or a website into the knowledge base; "
               "re-ingesting updates changed documents and removes deleted ones")
     ing.add_argument("paths", nargs="+", metavar="PATH_OR_URL",
