@@ -444,7 +444,7 @@ async def test_a_dm_in_and_the_reply_out(dc, fake) -> None:  # type: ignore[no-u
     # Discord sends our own reply back as a MESSAGE_CREATE: it is not answered.
     own = fake.posted[0]["message"]["id"]
     await until(lambda: any(own in raw for _s, raw in fake.session.log))
-    await until(lambda: not adapter._handlers)
+    await until(lambda: not adapter.inbox.busy)
     assert [(e, c) for e, _m, c in await journal(gw)] == [(asked["id"], DM_ID)]
     convs = await gw.store.list_conversations()
     assert len(convs) == 1 and convs[0].chat_id == DM_ID

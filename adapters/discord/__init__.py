@@ -21,29 +21,18 @@ the shopper's last message (that pings them) or starts with their @mention.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
-from collections import OrderedDict, deque
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections import deque
 from typing import Any, ClassVar
 
 import discord
-import discord.http
 
 from omnichannel.adapters.discord import compose
 from omnichannel.adapters.discord.config import DiscordConfig
 from omnichannel.adapters.discord.gateway import BotClient, login, start_error
-from omnichannel.adapters.discord.parse import (
-    Incoming,
-    Kind,
-    Place,
-    Scope,
-    in_thread,
-    needs_place,
-    parse_gateway,
-)
+from omnichannel.adapters.discord.inbound import Inbox
+from omnichannel.adapters.discord.parse import Scope
 from omnichannel.channel import (
     AdapterNotReady,
     Capabilities,
@@ -53,21 +42,10 @@ from omnichannel.channel import (
     Markup,
     Outbound,
     PermanentDeliveryError,
-    Published,
     RetryableDeliveryError,
 )
 
 log = logging.getLogger(__name__)
-MEMO = 4096  # remembered thread parents and shoppers' last messages (LRU)
-DEFERRED_UPDATE = 6
-
-
-class _Lru(OrderedDict[str, Any]):
-    def put(self, key: str, value: Any) -> None:
-        self[key] = value
-        self.move_to_end(key)
-        while len(self) > MEMO:
-            self.popitem(last=False)
 
 
 class DiscordAdapter:
@@ -79,32 +57,31 @@ class DiscordAdapter:
 
     def __init__(self, settings: DiscordConfig) -> None:
         self.settings = settings
-        self.ctx: ChannelContext | None = None
         self.client: BotClient | None = None
-        self.scope: Scope | None = None
-        self.restarts = 0
+        self.inbox = Inbox(self.name, settings, lambda: self.client)
+        self.restarts = 0  # logins after a dead client
         self._failures = 0  # client deaths since the last READY (the restart backoff)
-        # Messages the journal refused for good (journal_retries spent): lost, and logged.
-        self.unjournaled: deque[str] = deque(maxlen=100)
         self._task: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
         self._stopping = False
-        self._handlers: set[asyncio.Task[None]] = set()
-        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
-        self._parents: _Lru = _Lru()
-        self._last: _Lru = _Lru()
         self._salt = ""
+
+    @property
+    def unjournaled(self) -> deque[str]:
+        """Discord message ids lost because the journal refused them (logged as errors)."""
+        return self.inbox.unjournaled
 
     # lifecycle
     async def start(self, ctx: ChannelContext) -> None:
         await self.stop()  # a supervised retry starts from scratch
         s = self.settings
-        self.ctx, self._stopping = ctx, False
+        self.inbox = Inbox(self.name, s, lambda: self.client)
+        self.inbox.ctx, self._stopping = ctx, False
         self._salt = ctx.secret("nonce")[:3].hex()
         self._ready = asyncio.Event()
         client = self._client()
         await login(client, s)  # AdapterAuthFailed / AdapterNotReady
-        self.scope = self._scope(client)
+        self.inbox.scope = self._scope(client, ctx)
         self._task = asyncio.create_task(self._run(client), name="discord:gateway")
         ready = asyncio.create_task(self._ready.wait())
         done, _ = await asyncio.wait({ready, self._task}, timeout=s.ready_timeout,
@@ -129,22 +106,18 @@ class DiscordAdapter:
         if task is not None:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
-        if self._handlers:  # let journal writes under way land; Discord will not resend
-            await asyncio.wait(list(self._handlers), timeout=5.0)
-        for handler in list(self._handlers):
-            handler.cancel()
-        await asyncio.gather(*self._handlers, return_exceptions=True)
+        await self.inbox.close()
 
     def _client(self) -> BotClient:
-        self.client = BotClient(self._on_raw, self._on_ready, self.settings)
+        self.client = BotClient(self.inbox.feed, self._on_ready, self.settings)
         return self.client
 
-    def _scope(self, client: BotClient) -> Scope:
+    def _scope(self, client: BotClient, ctx: ChannelContext) -> Scope:
         """Known from the login (users/@me), so before READY: dispatches that arrive while
         discord.py still waits for GUILD_CREATEs are parsed too."""
-        assert client.user is not None and self.ctx is not None
+        assert client.user is not None
         s = self.settings
-        return Scope(channel=self.name, account=self.ctx.account, bot_id=str(client.user.id),
+        return Scope(channel=self.name, account=ctx.account, bot_id=str(client.user.id),
                      support_channels=frozenset(s.support_channels), guilds=frozenset(s.guilds),
                      use_threads=s.use_threads)
 
@@ -163,7 +136,8 @@ class DiscordAdapter:
                 if client is None:
                     client = self._client()
                     await login(client, s)
-                    self.scope = self._scope(client)
+                    assert self.inbox.ctx is not None
+                    self.inbox.scope = self._scope(client, self.inbox.ctx)
                     self.restarts += 1
                     log.info("discord client logged in again", extra={"channel": self.name})
                 await client.connect(reconnect=True)
@@ -187,152 +161,6 @@ class DiscordAdapter:
                                  "retry_in": round(delay, 2)})
                 await asyncio.sleep(delay)
 
-    # inbound
-    def _on_raw(self, raw: str) -> None:
-        if self._stopping:
-            return
-        try:
-            payload = json.loads(raw)
-        except (TypeError, ValueError, RecursionError):
-            log.warning("gateway payload ignored: not JSON")
-            return
-        if not isinstance(payload, dict) or payload.get("op") != 0 or payload.get("t") not in (
-                "MESSAGE_CREATE", "INTERACTION_CREATE"):
-            parse_gateway(payload, self.scope or Scope(self.name, "", ""))  # logs it
-            return
-        d = payload.get("d")
-        key = str(d.get("channel_id")) if isinstance(d, dict) else ""
-        task = asyncio.create_task(self._handle(payload, key), name="discord:inbound")
-        self._handlers.add(task)
-        task.add_done_callback(self._handlers.discard)
-
-    @asynccontextmanager
-    async def _in_order(self, key: str) -> AsyncIterator[None]:
-        """Payloads of one Discord channel are handled one at a time, in arrival order."""
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users == 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
-
-    async def _handle(self, payload: dict[str, Any], key: str) -> None:
-        async with self._in_order(key):
-            try:
-                await self._incoming(payload)
-            except Exception:
-                log.exception("discord event could not be handled", extra={"channel": self.name})
-
-    async def _incoming(self, payload: dict[str, Any]) -> None:
-        scope = self.scope
-        assert scope is not None
-        place = None
-        if payload["t"] == "MESSAGE_CREATE" and needs_place(payload.get("d"), scope):
-            place = await self._place(str(payload["d"]["channel_id"]))
-        incoming = parse_gateway(payload, scope, place)
-        if incoming is None:
-            return
-        if incoming.open_thread:
-            incoming = await self._open_thread(incoming)
-        published = await self._publish(incoming)
-        if published is None:
-            return  # no ack: the press shows as failed and the shopper can press again
-        inbound = incoming.inbound
-        if incoming.interaction_token is None and "/" in inbound.chat_id:
-            self._last.put(inbound.chat_id, incoming.message_id)
-        if incoming.interaction_token is not None:
-            await self._ack(incoming)
-
-    async def _place(self, channel_id: str) -> Place:
-        """Is this guild channel a thread, and under which channel? Cache first, then REST."""
-        known = self._parents.get(channel_id)
-        if known is not None:
-            return known  # type: ignore[no-any-return]
-        client = self.client
-        if client is None:
-            return Place(Kind.CHANNEL)
-        channel: Any = client.get_channel(int(channel_id))
-        cached = channel is not None
-        if not cached:
-            try:
-                channel = await client.fetch_channel(int(channel_id))
-            except Exception as exc:  # HTTP, network, or a channel discord.py cannot build
-                log.warning("channel lookup failed", extra={"channel_id": channel_id,
-                                                            "error": type(exc).__name__})
-                return Place(Kind.CHANNEL)
-        place = (Place(Kind.THREAD, str(channel.parent_id))
-                 if isinstance(channel, discord.Thread) else Place(Kind.CHANNEL))
-        if place.kind is Kind.THREAD or not cached:  # a channel never becomes a thread
-            self._parents.put(channel_id, place)
-        return place
-
-    async def _open_thread(self, incoming: Incoming) -> Incoming:
-        client, s = self.client, self.settings
-        assert client is not None
-        name = s.thread_name.format(name=incoming.inbound.sender_name or "shopper")[:100]
-        try:
-            channel: Any = (client.get_channel(int(incoming.channel_id))
-                            or await client.fetch_channel(int(incoming.channel_id)))
-            if not isinstance(channel, discord.TextChannel):
-                raise TypeError(f"threads need a text channel, not {type(channel).__name__}")
-            thread = await channel.get_partial_message(int(incoming.message_id)).create_thread(
-                name=name, auto_archive_duration=s.thread_archive_minutes)
-            thread_id = str(thread.id)
-        except discord.HTTPException as exc:
-            if exc.code != 160004:  # "a thread has already been created for this message"
-                return self._no_thread(incoming, exc)
-            thread_id = incoming.message_id  # a thread started from a message has its id
-        except (discord.DiscordException, OSError, TypeError) as exc:
-            return self._no_thread(incoming, exc)
-        self._parents.put(thread_id, Place(Kind.THREAD, incoming.channel_id))
-        return in_thread(incoming, thread_id)
-
-    def _no_thread(self, incoming: Incoming, exc: BaseException) -> Incoming:
-        log.warning("could not open a thread; answering in the channel",
-                    extra={"channel_id": incoming.channel_id,
-                           "error": f"{type(exc).__name__}: {exc}"[:300]})
-        return incoming
-
-    async def _publish(self, incoming: Incoming) -> Published | None:
-        ctx = self.ctx
-        assert ctx is not None
-        tries = self.settings.journal_retries
-        for attempt in range(tries + 1):
-            try:
-                return await ctx.publish(incoming.inbound)
-            except Exception:
-                if attempt == tries:
-                    log.exception("discord message lost: the journal refused it",
-                                  extra={"channel": self.name,
-                                         "external_id": incoming.inbound.external_id})
-                    self.unjournaled.append(incoming.inbound.external_id)
-                    return None
-                log.warning("journal write failed; trying again", exc_info=True,
-                            extra={"channel": self.name, "attempt": attempt + 1})
-                await asyncio.sleep(0.25 * 2**attempt)
-        return None
-
-    async def _ack(self, incoming: Incoming) -> None:
-        client = self.client
-        if client is None:
-            return
-        # discord.py answers interactions through Interaction objects it builds itself; the
-        # adapter parses raw payloads, so it makes the same callback request directly.
-        route = discord.http.Route(
-            "POST", "/interactions/{interaction_id}/{interaction_token}/callback",
-            interaction_id=incoming.message_id, interaction_token=incoming.interaction_token)
-        try:
-            await client.http.request(route, json={"type": DEFERRED_UPDATE})
-        except (discord.DiscordException, OSError) as exc:
-            log.warning("button press not acknowledged (older than 3 s?)",
-                        extra={"interaction_id": incoming.message_id,
-                               "error": f"{type(exc).__name__}: {exc}"[:300]})
-
     # outbound
     def _live(self) -> BotClient | None:
         client = self.client
@@ -348,12 +176,12 @@ class DiscordAdapter:
         if len(outbound.text) > compose.MAX_TEXT:
             raise PermanentDeliveryError(f"text longer than {compose.MAX_TEXT} characters")
         kwargs: dict[str, Any] = {"nonce": f"{self._salt}-{outbound.outbox_id}"}
-        text = outbound.text.strip() or "\u200b"
+        text = outbound.text if outbound.text.strip() else "\u200b"  # never empty
         if ref.user_id is not None:
-            shopper = discord.Object(ref.user_id)
             kwargs["allowed_mentions"] = discord.AllowedMentions(
-                everyone=False, roles=False, users=[shopper], replied_user=True)
-            last = self._last.get(outbound.chat_id)
+                everyone=False, roles=False, users=[discord.Object(ref.user_id)],
+                replied_user=True)
+            last = self.inbox.last.get(outbound.chat_id)
             mention = f"<@{ref.user_id}> "
             if last is not None:
                 kwargs["reference"] = discord.MessageReference(
