@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import sqlite3
 import sys
 import tempfile
 import time
@@ -165,6 +164,7 @@ async def _engine(r: Report, config: Config) -> None:
 
 async def _store(r: Report, config: Config) -> None:
     from omnichannel.store import Store
+    from omnichannel.store.db import quick_check
     from omnichannel.store.schema import MIGRATIONS
 
     state = config.store.state_dir
@@ -182,8 +182,8 @@ async def _store(r: Report, config: Config) -> None:
     db_path = state / "omnichannel.db"
     if db_path.exists():
         try:
-            integrity = await asyncio.to_thread(_integrity, db_path)
-        except sqlite3.DatabaseError as exc:
+            integrity = await asyncio.to_thread(quick_check, db_path)
+        except Exception as exc:  # sqlite3.DatabaseError: the file is not a database
             integrity = f"unreadable: {exc}"
         if integrity != "ok":
             r.add("store integrity", "fail", integrity[:200],
@@ -192,8 +192,7 @@ async def _store(r: Report, config: Config) -> None:
     store = Store(state, synchronous=config.store.synchronous)
     try:
         await asyncio.to_thread(store.open)
-        version = await store.db.read(
-            lambda c: c.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0])
+        version = await store.schema_version()
         r.add("store", "ok", f"{store.db.path} (integrity ok, schema v{version} of "
               f"{len(MIGRATIONS)})")
         docs = await store.document_count()
@@ -202,7 +201,7 @@ async def _store(r: Report, config: Config) -> None:
         waiting = await store.list_conversations(owner="staff", status="open")
         r.add("handoffs waiting", "warn" if waiting else "ok", str(len(waiting)),
               "answer them: `omnichannel conversations`")
-        queued, uncertain, oldest = await store.db.read(_outbox_counts)
+        queued, uncertain, oldest = await store.outbox_health()
         stale = oldest is not None and time.time() - oldest > 600
         r.add("outbox", "warn" if stale else "ok",
               f"{queued} queued" + (f", oldest {int(time.time() - oldest)}s" if oldest else ""),
@@ -214,23 +213,6 @@ async def _store(r: Report, config: Config) -> None:
               "check the file's permissions, or restore a backup")
     finally:
         await asyncio.to_thread(store.close)
-
-
-def _integrity(path: Path) -> str:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
-    try:
-        rows = conn.execute("PRAGMA quick_check").fetchall()
-    finally:
-        conn.close()
-    return "; ".join(str(r[0]) for r in rows)
-
-
-def _outbox_counts(conn: sqlite3.Connection) -> tuple[int, int, float | None]:
-    queued, oldest = conn.execute(
-        "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE status = 'queued'").fetchone()
-    uncertain = conn.execute(
-        "SELECT COUNT(*) FROM outbox WHERE status = 'uncertain'").fetchone()[0]
-    return int(queued), int(uncertain), oldest
 
 
 def _readyz(config: Config) -> dict[str, Any] | None:

@@ -140,6 +140,14 @@ class Store:
         (if any) and the note lands, so a crash never leaves a failed row nobody heard of."""
         return await self.db.write(_reroute, outbox_id, error, conversation_id, note, fallback)
 
+    async def outbox_health(self) -> tuple[int, int, float | None]:
+        """(queued rows, uncertain rows, oldest queued row's creation time) for doctor."""
+        return await self.db.read(outbox_sql.health)
+
+    async def schema_version(self) -> int:
+        return await self.db.read(
+            lambda c: int(c.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0]))
+
     async def other_channels(self, conversation_id: int) -> list[tuple[int, str]]:
         return await self.db.read(conv_sql.other_channels, conversation_id)
 

@@ -223,3 +223,13 @@ def _settle(items: list[tuple[Any, bool, Any]]) -> None:
             fut.set_result(value)
         else:
             fut.set_exception(value)
+
+
+def quick_check(path: Path) -> str:
+    """SQLite's quick_check on a read-only connection: "ok", or what is wrong."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+    try:
+        rows = conn.execute("PRAGMA quick_check").fetchall()
+    finally:
+        conn.close()
+    return "; ".join(str(r[0]) for r in rows)

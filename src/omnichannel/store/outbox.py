@@ -222,3 +222,11 @@ def receipt(conn: sqlite3.Connection, channel: str, platform_message_id: str, st
         conn.execute("UPDATE messages SET delivery = ? WHERE id = ?",
                      (status, row["message_id"]))
     return True
+
+
+def health(conn: sqlite3.Connection) -> tuple[int, int, float | None]:
+    queued, oldest = conn.execute(
+        "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE status = 'queued'").fetchone()
+    uncertain = conn.execute(
+        "SELECT COUNT(*) FROM outbox WHERE status = 'uncertain'").fetchone()[0]
+    return int(queued), int(uncertain), oldest
