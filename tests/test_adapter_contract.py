@@ -21,6 +21,7 @@ from omnichannel.channel import (
     Role,
 )
 from omnichannel.registry import GROUP, load_class
+from tests.test_adapter_discord import DiscordDriver
 from tests.test_adapter_email import EmailDriver
 from tests.test_adapter_slack import SlackDriver
 from tests.test_adapter_telegram import TelegramDriver
@@ -89,6 +90,7 @@ class WebchatDriver:
 DRIVERS = {"email": EmailDriver, "loopback": LoopbackDriver, "webchat": WebchatDriver,
            "sms": TwilioSMSDriver, "whatsapp": TwilioWhatsAppDriver,
            "whatsapp_cloud": WhatsAppCloudDriver, "slack": SlackDriver,
+           "discord": DiscordDriver,
            "telegram": TelegramDriver}
 
 
