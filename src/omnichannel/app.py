@@ -188,7 +188,10 @@ def build_app(config: Config, *, engine_name: str | None = None) -> web.Applicat
         c = config.commerce
         rt.commerce = await asyncio.to_thread(
             open_backend, c.backend, c.data, config.store.state_dir, c.seed,
-            config.guardrails.return_window_days or None)
+            config.guardrails.return_window_days or None, c.shopify)
+        # A backend may serve webhooks of its own (Shopify's orders/updated keeps a cache).
+        for method, path, handler in getattr(rt.commerce, "routes", lambda: [])():
+            rt.routes[(method, path)] = handler
         rt.router = make_router(config, store, rt.adapter, engine_name, rt.commerce)
         yield
         await close_backend(rt.commerce)

@@ -136,12 +136,32 @@ class RoutingConfig(Section):
     max_steps: int = Field(6, ge=1, le=20)
 
 
+class ShopifyConfig(Section):
+    """`[commerce.shopify]` (docs/shopify.md): the Admin GraphQL API of one store."""
+
+    # "my-shop.myshopify.com"
+    shop_domain: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*\.myshopify\.com$")
+    access_token: SecretStr
+    # Pinned: Shopify versions quarterly and retires each after a year.
+    api_version: str = Field("2025-07", pattern=r"^\d{4}-(01|04|07|10)$")
+    # The app's client secret, for the HMAC on orders/updated and fulfillments/update.
+    webhook_secret: SecretStr | None = None
+    webhook_path: str = Field("/shopify/webhooks", pattern=r"^/[A-Za-z0-9/_.-]*$")
+    # Tests and private proxies only: replaces https://<shop_domain>.
+    api_base: str | None = None
+    timeout: float = Field(20.0, gt=0, le=120)
+    cache_seconds: float = Field(300.0, ge=0, le=86400)
+    # returnCreate (autonomous) instead of returnRequest (the merchant approves in Shopify).
+    returns_autonomous: bool = False
+
+
 class CommerceConfig(Section):
-    backend: Literal["demo", "taubench", "none"] = "demo"
+    backend: Literal["demo", "taubench", "shopify", "none"] = "demo"
     # demo: the shop's SQLite file (default: <state_dir>/demo-shop.db, generated on first
     # run); taubench: a folder with users.json, orders.json and products.json.
     data: Path | None = None
     seed: int = 7
+    shopify: ShopifyConfig | None = None
 
 
 class GuardrailsConfig(Section):

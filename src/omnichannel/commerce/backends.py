@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from omnichannel.commerce.protocol import Commerce
 
@@ -14,10 +15,18 @@ class BackendError(Exception):
 
 def open_backend(
     backend: str, data: Path | None, state_dir: Path, seed: int = 7,
-    return_window_days: int | None = 30,
+    return_window_days: int | None = 30, shopify: Any = None,
 ) -> Commerce | None:
+    """`shopify` is the `[commerce.shopify]` table (config.ShopifyConfig) for that backend."""
     if backend == "none":
         return None
+    if backend == "shopify":
+        if shopify is None:
+            raise BackendError("commerce.shopify: the table is missing (shop_domain, "
+                               "access_token, api_version)")
+        from omnichannel.commerce.shopify import open_shopify
+
+        return open_shopify(shopify, state_dir)
     if backend == "taubench":
         from omnichannel.commerce.taubench import TaubenchCommerce
 

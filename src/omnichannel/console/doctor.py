@@ -122,7 +122,7 @@ async def _commerce(r: Report, config: Config) -> None:
 
     try:
         shop = await asyncio.to_thread(open_backend, c.backend, c.data,
-                                       config.store.state_dir, c.seed)
+                                       config.store.state_dir, c.seed, 30, c.shopify)
         assert shop is not None
         count = len(await shop.list_products())
         await close_backend(shop)

@@ -33,7 +33,8 @@ async def chat(config: Config, engine: str | None = None) -> int:
     b = config.brand
     c = config.commerce
     commerce = await asyncio.to_thread(open_backend, c.backend, c.data, config.store.state_dir,
-                                       c.seed, config.guardrails.return_window_days or None)
+                                       c.seed, config.guardrails.return_window_days or None,
+                                       c.shopify)
     router = make_router(config, store, lambda name: adapter if name == adapter.name else None,
                          engine, commerce)
     rt.router = router
