@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import discord
+import discord.http
 import pytest
 from pydantic import ValidationError
 
@@ -28,6 +29,7 @@ from omnichannel.adapters.discord.parse import (
     Kind,
     Place,
     Scope,
+    needs_place,
     parse_gateway,
     parse_interaction,
     parse_message,
@@ -153,6 +155,17 @@ def test_threads_open_only_for_support_channels_when_enabled() -> None:
 
 
 # ---------------------------------------------------------------- the parser, by rule
+
+def test_only_guild_messages_outside_support_channels_need_a_channel_lookup() -> None:
+    s = scope(support_channels=frozenset({SUPPORT_ID}))
+    shopper = {"id": SID}
+    assert needs_place({"guild_id": GUILD_ID, "channel_id": GENERAL_ID, "author": shopper}, s)
+    assert not needs_place({"guild_id": GUILD_ID, "channel_id": SUPPORT_ID, "author": shopper}, s)
+    assert not needs_place({"channel_id": DM_ID, "author": shopper}, s)
+    for bot in ({"id": BOT_ID}, {"id": "5", "bot": True}):
+        assert not needs_place({"guild_id": GUILD_ID, "channel_id": GENERAL_ID, "author": bot}, s)
+    assert not needs_place(None, s)
+
 
 def msg(content: str, **extra: Any) -> dict[str, Any]:
     return {"id": "11", "channel_id": GENERAL_ID, "author": dict(SHOPPER), "type": 0,
@@ -613,6 +626,19 @@ async def test_http_errors_map_to_delivery_errors(dc, fake) -> None:  # type: ig
     with pytest.raises(PermanentDeliveryError):
         await adapter.send(out("x" * 2001))
     assert fake.posted == []
+
+
+async def test_discord_unreachable_mid_flight_is_retryable(dc, fake) -> None:  # type: ignore[no-untyped-def]
+    _gw, adapter = dc
+    base = discord.http.Route.BASE
+    discord.http.Route.BASE = f"http://127.0.0.1:{free_port()}/api/v10"  # refused
+    try:
+        with pytest.raises(RetryableDeliveryError, match="unreachable"):
+            await adapter.send(out("anyone?"))
+    finally:
+        discord.http.Route.BASE = base
+    await adapter.send(out("now?"))
+    assert [p["content"] for p in fake.posted] == ["now?"]
 
 
 async def test_a_retried_send_posts_once(dc, fake) -> None:  # type: ignore[no-untyped-def]

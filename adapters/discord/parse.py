@@ -117,9 +117,14 @@ def parse_gateway(payload: Any, scope: Scope, place: Place | None = None) -> Inc
 
 
 def needs_place(d: Any, scope: Scope) -> bool:
-    """True for a guild message outside the support channels: is its channel a thread?"""
-    return (isinstance(d, dict) and d.get("guild_id") is not None
-            and str(d.get("channel_id")) not in scope.support_channels)
+    """True for a guild message outside the support channels: is its channel a thread?
+    (Not asked for bots' messages, ours included: they are ignored anyway.)"""
+    if not isinstance(d, dict) or d.get("guild_id") is None:
+        return False
+    author = d.get("author")
+    if isinstance(author, dict) and (author.get("bot") or author.get("id") == scope.bot_id):
+        return False
+    return str(d.get("channel_id")) not in scope.support_channels
 
 
 def parse_message(d: Any, scope: Scope, place: Place | None = None) -> Incoming | None:
