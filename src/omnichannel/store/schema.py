@@ -183,7 +183,15 @@ def _v1(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+def _v2(db: sqlite_utils.Database) -> None:
+    # Data care (docs/datacare.md): a message body or journal payload removed by retention or
+    # erasure is marked, so "empty" and "purged" stay distinct; an erased contact is dated.
+    db["messages"].add_column("purged", int, not_null_default=0)
+    db["journal"].add_column("purged", int, not_null_default=0)
+    db["contacts"].add_column("erased_at", float)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
 
 
 def migrate(conn: sqlite3.Connection) -> int:
