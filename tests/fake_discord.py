@@ -420,11 +420,6 @@ class FakeDiscord:
             await self._send_raw(conn, raw)
         return session.seq
 
-    async def send_raw(self, raw: str) -> None:
-        """Send text as it is (malformed payloads), outside any session log."""
-        assert self.conn is not None
-        await self._send_raw(self.conn, raw)
-
     async def _send_op(self, conn: Connection, payload: dict[str, Any]) -> None:
         await self._send_raw(conn, json.dumps(payload))
 

@@ -438,8 +438,9 @@ def out(text: str = "hello", buttons: tuple[Button, ...] = (), chat: str = DM_ID
                     role=Role.AGENT, text=text, buttons=buttons)
 
 
-async def test_a_dm_in_and_the_reply_out(dc, fake) -> None:  # type: ignore[no-untyped-def]
-    gw, adapter = dc
+async def test_a_dm_in_and_the_reply_out(dc, fake, caplog) -> None:  # type: ignore[no-untyped-def]
+    gw, _adapter = dc
+    caplog.set_level(logging.DEBUG, logger="omnichannel.adapters.discord")
     conn = fake.connections[0]
     assert conn.query == {"v": "10", "encoding": "json", "compress": "zlib-stream"}
     assert conn.zlib is not None and conn.heartbeats >= 1  # one right after HELLO
@@ -456,8 +457,8 @@ async def test_a_dm_in_and_the_reply_out(dc, fake) -> None:  # type: ignore[no-u
     assert body["nonce"].endswith("-1") and body["enforce_nonce"] is True  # outbox row 1
     # Discord sends our own reply back as a MESSAGE_CREATE: it is not answered.
     own = fake.posted[0]["message"]["id"]
-    await until(lambda: any(own in raw for _s, raw in fake.session.log))
-    await until(lambda: not adapter.inbox.busy)
+    await until(lambda: any(getattr(r, "reason", None) == "own message"
+                            and getattr(r, "message_id", None) == own for r in caplog.records))
     assert [(e, c) for e, _m, c in await journal(gw)] == [(asked["id"], DM_ID)]
     convs = await gw.store.list_conversations()
     assert len(convs) == 1 and convs[0].chat_id == DM_ID
@@ -570,7 +571,8 @@ async def test_buttons_go_out_as_components_and_a_press_comes_back(dc, fake) -> 
 async def test_a_press_the_journal_refuses_is_not_acknowledged(dc, fake) -> None:  # type: ignore[no-untyped-def]
     gw, adapter = dc
     await adapter.send(out("Pick", (Button("Yes", "yes"),)))
-    sent = (await reply(fake)) and fake.posted[-1]["message"]
+    await reply(fake)
+    sent = fake.posted[-1]["message"]
     router = gw.rt.router
 
     async def failing(inbound):  # type: ignore[no-untyped-def]
@@ -653,6 +655,19 @@ async def test_typing_indicator(dc, fake) -> None:  # type: ignore[no-untyped-de
     await adapter.typing(DM_ID)
     await adapter.typing(f"{GENERAL_ID}/{SID}")
     assert fake.typing == [DM_ID, GENERAL_ID]
+
+
+async def test_heartbeats_are_sent_on_hello_s_interval_and_acked(gateway_factory) -> None:  # type: ignore[no-untyped-def]
+    gw = await gateway_factory()
+    fast = await FakeDiscord(heartbeat_interval=50).start()
+    try:
+        adapter = await attach(gw, settings(fast))
+        await until(lambda: fast.connections[0].heartbeats >= 3)
+        assert adapter.client is not None and adapter.client.latency < 1.0  # ACKs measured
+        assert len(fast.connections) == 1  # no missed ACK, no reconnect
+    finally:
+        await detach(gw)
+        await fast.close()
 
 
 async def test_a_dropped_socket_is_resumed(dc, fake) -> None:  # type: ignore[no-untyped-def]
