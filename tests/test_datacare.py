@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 
 from omnichannel import config as config_mod
 from omnichannel.agent.guardrails import ActionEntry
@@ -29,7 +30,7 @@ from omnichannel.agent.knowledge import Document, Section
 from omnichannel.channel import Inbound
 from omnichannel.config import Config
 from omnichannel.conversation import Delivery, Role
-from omnichannel.datacare import commands, files, snapshot
+from omnichannel.datacare import commands, files, records, snapshot
 from omnichannel.datacare.errors import BadBackup
 from omnichannel.datacare.retention import purge, retention_loop
 from omnichannel.store import DB_NAME, OutMessage, Store, TurnWrite
@@ -127,6 +128,7 @@ async def seed(store: Store, state: Path) -> Seeded:
         source="transcripts/faq.md", title="Parcel questions", sha256="x1",
         sections=[Section("Lost parcels", f"Write to us like {ALICE_EMAIL} did."),
                   Section("Drills", "Rattling drills are replaced for free.")]))
+    await store.db.write(_console_rows, web.conversation_id)
     convs = await store.list_conversations(limit=100)
     alice = (await store.conversation(web.conversation_id)).contact_id  # type: ignore[union-attr]
     bob_contact = (await store.conversation(bob.conversation_id)).contact_id  # type: ignore[union-attr]
@@ -157,6 +159,22 @@ async def seed(store: Store, state: Path) -> Seeded:
     (state / "sms-full-replies" / "BobBobBobBobBob1.txt").write_text("the whole reply for Bob")
     bob_texts = (await store.conversation(bob_sms.conversation_id)).contact_id  # type: ignore[union-attr]
     return Seeded(alice, bob_contact, bob_texts, alice_convs, bob.conversation_id, sms_out)
+
+
+def _console_rows(conn: sqlite3.Connection, conversation_id: int) -> None:
+    """The staff console's rows about Alice, where its tables exist (schema v3)."""
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    if "staff_threads" in tables:
+        conn.execute("INSERT INTO staff_threads VALUES (?, 'C0SUPPORT', '1700000000.000100', 0)",
+                     (conversation_id,))
+    if "drafts" in tables:
+        conn.execute("INSERT INTO drafts (conversation_id, category, mode, text, proposed, "
+                     "status, created_at) VALUES (?, 'refund', 'assisted', ?, ?, 'pending', 0)",
+                     (conversation_id, f"Dear Alice, about {ALICE_WORDS}",
+                      json.dumps({"email": ALICE_EMAIL})))
+    if "staff_pending" in tables:
+        conn.execute("INSERT INTO staff_pending VALUES ('k1', ?, ?, 'sam', 0)",
+                     (conversation_id, f"ring {ALICE_PHONE} about {ALICE_WORDS}"))
 
 
 async def open_store(state: Path) -> Store:
@@ -257,6 +275,7 @@ async def test_backup_under_writes_holds_a_consistent_prefix_and_restores(
     conn = raw(tmp_path / "b.db")
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    assert (tmp_path / "b.db").stat().st_mode & 0o777 == 0o600
     ids = sorted(int(r[0][2:]) for r in conn.execute("SELECT external_id FROM journal"))
     assert ids == list(range(len(ids))) and before <= len(ids) <= after  # a prefix
     # every journal row has its message, conversation and contact: whole transactions only
@@ -334,7 +353,7 @@ def test_restore_refuses_while_the_daemon_holds_the_lock(
     assert cli(config, "restore", str(tmp_path / "b.db")) == 0  # lock released: it goes ahead
 
 
-def test_restore_rejects_missing_corrupt_foreign_and_newer_backups(
+def test_restore_rejects_bad_backups_and_migrates_older_ones(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = make_config(tmp_path)
     state = load(config).store.state_dir
@@ -384,8 +403,42 @@ def test_restore_rejects_missing_corrupt_foreign_and_newer_backups(
     assert (state / DB_NAME).read_bytes() == live
     assert sorted(p.name for p in state.iterdir() if "restor" in p.name) == []
 
+    # a backup written by the first release (schema v1) is migrated as it is restored
+    older = tmp_path / "older.db"
+    conn = sqlite3.connect(older, isolation_level=None)
+    conn.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at REAL)")
+    MIGRATIONS[0](sqlite_utils.Database(conn))
+    conn.execute("INSERT INTO schema_migrations VALUES (1, 0)")
+    conn.execute("INSERT INTO conversations (id, channel, account, chat_id) VALUES "
+                 "(1, 'sms', 'default', '+15550001111')")
+    conn.execute("INSERT INTO messages (conversation_id, direction, role, text) VALUES "
+                 "(1, 'in', 'customer', 'from the first release')")
+    conn.close()
+    capsys.readouterr()
+    assert cli(config, "restore", str(older)) == 0
+    assert f"schema v1 -> v{len(MIGRATIONS)}" in capsys.readouterr().out
+    conn = raw(state / DB_NAME)
+    assert tuple(conn.execute("SELECT text, purged FROM messages").fetchone()) == (
+        "from the first release", 0)
+    conn.close()
+
 
 # privacy
+def test_every_table_has_a_declared_erasure_treatment(tmp_path: Path) -> None:
+    """A table added to the schema must say what erasure does with it (records.TABLES)."""
+    store = Store(tmp_path)
+    store.open()
+    store.close()
+    conn = sqlite3.connect(tmp_path / DB_NAME)
+    rows = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name "
+                        "NOT LIKE 'sqlite_%' AND name != 'schema_migrations'").fetchall()
+    conn.close()
+    fts = [name for name, sql in rows if "fts5" in sql.lower()]
+    tables = {name for name, _sql in rows
+              if not any(name.startswith(f + "_") for f in fts)}
+    assert tables - set(records.TABLES) == set()
+
+
 def test_contact_find_by_email_or_phone_in_any_spelling(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = make_config(tmp_path)
@@ -531,6 +584,18 @@ def test_erasure_leaves_no_trace_of_the_contact_anywhere_and_keeps_analytics(
 
 
 # retention
+def _decided_drafts(conn: sqlite3.Connection, old: int, new: int) -> bool:
+    """An approved draft in each conversation, where the console's tables exist."""
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'drafts'").fetchone():
+        return False
+    for conv in (old, new):
+        conn.execute("INSERT INTO drafts (conversation_id, category, mode, text, final_text, "
+                     "status, created_at, decided_at) VALUES (?, 'faq', 'assisted', "
+                     "'draft words', 'draft words sent', 'approved', ?, ?)",
+                     (conv, time.time(), time.time()))
+    return True
+
+
 async def age(db: Path, conversation_id: int, days: float) -> None:
     """Make one conversation's rows `days` old (the store stamps rows with time.time())."""
     when = time.time() - days * DAY
@@ -542,7 +607,10 @@ async def age(db: Path, conversation_id: int, days: float) -> None:
                          (when, conversation_id))
             conn.execute("UPDATE journal SET received_at = ? WHERE conversation_id = ?",
                          (when, conversation_id))
-            for table in ("outbox", "events", "actions"):
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+            for table in ("outbox", "events", "actions", "drafts"):
+                if table not in tables:
+                    continue
                 conn.execute(f"UPDATE {table} SET created_at = ? WHERE conversation_id = ?",
                              (when, conversation_id))
             conn.execute("UPDATE conversations SET created_at = ?, updated_at = ? WHERE id = ?",
@@ -570,6 +638,7 @@ async def test_retention_purges_old_bodies_and_media_and_keeps_the_rest(
                                               "SMpending"))
         new = await store.journal(inbound("sms", "+15550000003", "fresh words", "SMnew"))
         await answer(store, new.conversation_id, "fresh reply")
+        drafts = await store.db.write(_decided_drafts, old.conversation_id, new.conversation_id)
         for conv in (old.conversation_id, pending.conversation_id):
             await age(db, conv, 40)
         media = state / "media" / "sms"
@@ -587,7 +656,7 @@ async def test_retention_purges_old_bodies_and_media_and_keeps_the_rest(
         dry = await purge(store, config, dry_run=True)
         # four old messages plus the unanswered one; its journal entry waits for the agent
         assert dry.rows == {"messages": 5, "journal": 1, "outbox": 1, "events": 2,
-                            "conversations": 1}
+                            "conversations": 1, **({"drafts": 1} if drafts else {})}
         assert (dry.media_files, dry.media_bytes, dry.pages) == (2, 2000, 1)
         assert (media / "SMold-0.jpg").exists() and counts(db) == before
         assert "would purge" in dry.summary()
@@ -635,6 +704,11 @@ async def test_retention_purges_old_bodies_and_media_and_keeps_the_rest(
                         (new.conversation_id,)).fetchone()[0] is not None
     conn.close()
     assert rows_mentioning(db, ["old secret words", "old reply", "old staff note"]) == []
+    if drafts:
+        conn = raw(db)
+        assert [r[0] for r in conn.execute("SELECT text FROM drafts ORDER BY id")] == [
+            "", "draft words"]
+        conn.close()
     assert sorted(p.name for p in media.iterdir()) == ["SMnew-0.jpg"]
     assert sorted(p.name for p in pages.iterdir()) == ["NewNewNewNewNew1.txt"]
 

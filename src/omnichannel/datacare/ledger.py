@@ -60,7 +60,12 @@ def record(state_dir: Path, fp: Footprint, now: float) -> None:
 
 
 def wanted(state_dir: Path) -> set[str]:
-    return {d for entry in _entries(state_dir) for d in entry.get("digests", [])}
+    found: set[str] = set()
+    for entry in _entries(state_dir):
+        digests = entry.get("digests")
+        if isinstance(digests, list):
+            found.update(str(d) for d in digests)
+    return found
 
 
 def matching(state_dir: Path, known: Iterable[tuple[int, str, str]]) -> list[int]:

@@ -76,7 +76,8 @@ class ErasureReport:
         lines = [
             f"contact #{self.contact_id} erased: {r.messages} messages, {r.journal} journal "
             f"entries, {r.outbox} deliveries, {r.events} events, {r.actions} actions, "
-            f"{r.identities} identities, {r.conversations} conversations; {r.other_rows} "
+            f"{r.identities} identities, {r.conversations} conversations, {r.drafts} "
+            f"drafts; {r.other_rows} "
             f"other rows that named them scrubbed",
             f"files: {f.media_files} media, {f.pages} SMS full-reply pages, "
             f"{f.email_threads} email threads; {f.opt_outs_hashed} SMS opt-outs kept as a hash",

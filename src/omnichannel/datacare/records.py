@@ -26,6 +26,26 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?\d{8,15}$")
 _MEDIA_REF = re.compile(r"\(media ([A-Za-z0-9_.:-]+)\)")
 _FTS_SHADOWS = ("_data", "_idx", "_content", "_docsize", "_config")
+
+# Every table and what erasure does with it (docs/datacare.md); a test fails when a table is
+# added without a line here, so new personal data cannot slip past an erasure unnoticed.
+# Whatever the treatment, every text column of every table is also scrubbed of the
+# person's email addresses and phone numbers.
+TABLES: dict[str, str] = {
+    "contacts": "row kept, name/email/phone cleared, erased_at set",
+    "identities": "row kept, external id replaced, display name cleared",
+    "conversations": "row kept, chat id replaced, dialogue state cleared, resolved",
+    "messages": "row kept, text/buttons cleared, purged = 1",
+    "journal": "row kept, payload/chat/sender cleared, purged = 1",
+    "outbox": "row kept, text/buttons/chat/error cleared, unsent rows cancelled",
+    "events": "row kept, free-text fields of the detail replaced",
+    "actions": "row kept (refund ledger), args reduced to ids, result replaced",
+    "knowledge_docs": "scrubbed only (shop documents, not conversations)",
+    "knowledge": "scrubbed only; full-text index optimized so old terms go",
+    "staff_threads": "kept: Slack thread references, listed for deletion by hand",
+    "drafts": "row kept, draft texts cleared",
+    "staff_pending": "rows deleted (staff replies waiting for a decision)",
+}
 _CHUNK = 500
 
 
@@ -94,6 +114,7 @@ class Erased:
     actions: int = 0
     identities: int = 0
     conversations: int = 0
+    drafts: int = 0
     other_rows: int = 0  # rows elsewhere that mentioned the person, scrubbed
     console_refs: list[str] = field(default_factory=list)
 
@@ -167,7 +188,11 @@ def footprint(conn: sqlite3.Connection, contact_id: int) -> Footprint | None:
         conversations=tuple(conv_ids),
         chats=tuple((c["channel"], c["account"], c["chat_id"]) for c in convs),
         media_keys=frozenset(m for m in media if m[1]), outbox=outbox,
-        console_refs=tuple(c["console_ref"] for c in convs if c["console_ref"]),
+        console_refs=tuple(c["console_ref"] for c in convs if c["console_ref"]) + tuple(
+            f"{r['channel']} thread {r['thread_ts']}" for r in (_rows_in(
+                conn, "SELECT channel, thread_ts FROM staff_threads WHERE conversation_id IN "
+                "({})", conv_ids) if _columns(conn, "staff_threads") >= {
+                    "conversation_id", "channel", "thread_ts"} else [])),
     )
 
 
@@ -236,6 +261,10 @@ def erase(conn: sqlite3.Connection, fp: Footprint, now: float) -> Erased:
             conn.execute("UPDATE actions SET args = ?, result = ? WHERE id = ?",
                          (_keep_only(_json(row["args"]), SAFE_ARG_KEYS), ERASED, row["id"]))
             done.actions += 1
+        done.drafts = _blank(conn, "drafts", convs, text="''", proposed="NULL",
+                             final_text="NULL", buttons="NULL", error="NULL")
+        if "conversation_id" in _columns(conn, "staff_pending"):
+            _run_in(conn, "DELETE FROM staff_pending WHERE conversation_id IN ({})", convs)
         done.identities = conn.execute(
             "UPDATE identities SET external_id = 'erased:' || id, display_name = NULL "
             "WHERE contact_id = ?", (fp.contact_id,)).rowcount
@@ -306,7 +335,15 @@ PURGES: dict[str, tuple[str, str]] = {
     "conversations": ("COALESCE(updated_at, created_at) < ? AND "
                       "(agent_state IS NOT NULL OR tool_session IS NOT NULL)",
                       "agent_state = NULL, tool_session = NULL"),
+    "drafts": ("created_at < ? AND decided_at IS NOT NULL AND (text != '' OR proposed IS NOT "
+               "NULL OR final_text IS NOT NULL)", "text = '', proposed = NULL, final_text = NULL"),
 }
+
+
+def purge_tables(conn: sqlite3.Connection) -> list[str]:
+    """The tables retention purges in this database (drafts only once they exist)."""
+    needed = {"drafts": {"id", "created_at", "decided_at", "text", "proposed", "final_text"}}
+    return [t for t in PURGES if t not in needed or _columns(conn, t) >= needed[t]]
 
 
 def purge_step(conn: sqlite3.Connection, table: str, cutoff: float, after_id: int,
@@ -338,6 +375,20 @@ def secure_delete(conn: sqlite3.Connection) -> Iterator[None]:
         yield
     finally:
         conn.execute(f"PRAGMA secure_delete={before}")
+
+
+def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
+    return {r[1] for r in conn.execute(f"PRAGMA table_info({_q(table)})")}
+
+
+def _blank(conn: sqlite3.Connection, table: str, convs: list[int], **values: str) -> int:
+    """Set these columns (those the table has) to SQL literals for the conversations' rows."""
+    have = _columns(conn, table)
+    sets = [f"{_q(c)} = {v}" for c, v in values.items() if c in have]
+    if "conversation_id" not in have or not sets:
+        return 0
+    return _run_in(conn, f"UPDATE {_q(table)} SET {', '.join(sets)} WHERE conversation_id IN "
+                   "({})", convs)
 
 
 def _text_columns(conn: sqlite3.Connection) -> list[tuple[str, list[str]]]:

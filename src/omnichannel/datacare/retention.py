@@ -54,7 +54,7 @@ async def purge(store: Store, config: Config, *, days: int | None = None,
                             "set message_days or pass --days")
     cutoff = (time.time() if now is None else now) - days * DAY
     report = PurgeReport(cutoff=cutoff, dry_run=dry_run)
-    for table in records.PURGES:
+    for table in await store.db.read(records.purge_tables):
         if dry_run:
             report.rows[table] = await store.db.read(records.purge_count, table, cutoff)
             continue

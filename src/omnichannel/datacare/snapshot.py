@@ -52,6 +52,7 @@ def backup(db_path: Path, dest: Path) -> Snapshot:
     _remove_with_sidecars(part)
     src = connect(db_path)
     try:
+        _private(part)  # it holds every conversation: readable by the owner only
         dst = sqlite3.connect(part, isolation_level=None)
         try:
             src.backup(dst)  # pages=-1: the whole file from one read snapshot
@@ -80,11 +81,12 @@ def inspect(conn: sqlite3.Connection, path: Path) -> Snapshot:
     if missing:
         raise BadBackup(f"{path}: not an omnichannel database (no {', '.join(missing)} table)")
     version = conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").fetchone()
-    counts = [conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
-              for t in ("contacts", "conversations", "messages")]
+    contacts, conversations, messages = (
+        int(conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0])
+        for t in ("contacts", "conversations", "messages"))
     size = conn.execute("PRAGMA page_count").fetchone()[0] * conn.execute(
         "PRAGMA page_size").fetchone()[0]
-    return Snapshot(path, int(version[0]), *counts, size=size)
+    return Snapshot(path, int(version[0]), contacts, conversations, messages, size)
 
 
 def restore(source: Path, db_path: Path, *, now: float | None = None) -> Restored:
@@ -126,6 +128,7 @@ def _stage(source: Path, staged: Path) -> Snapshot:
     except sqlite3.Error as exc:
         raise BadBackup(f"{source}: cannot open: {exc}") from None
     try:
+        _private(staged)
         dst = sqlite3.connect(staged, isolation_level=None)
         try:
             src.backup(dst)
@@ -202,6 +205,11 @@ def truncate_wal(db_path: Path) -> bool:
     finally:
         conn.close()
     return not busy
+
+
+def _private(path: Path) -> None:
+    """Create `path` empty with mode 0600 (SQLite then writes into it)."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
 
 
 def _remove_with_sidecars(path: Path) -> None:
