@@ -654,8 +654,8 @@ async def test_retention_purges_old_bodies_and_media_and_keeps_the_rest(
         before = counts(db)
 
         dry = await purge(store, config, dry_run=True)
-        # four old messages plus the unanswered one; its journal entry waits for the agent
-        assert dry.rows == {"messages": 5, "journal": 1, "outbox": 1, "events": 2,
+        # the unanswered message and its journal entry wait for the agent, however old
+        assert dry.rows == {"messages": 4, "journal": 1, "outbox": 1, "events": 2,
                             "conversations": 1, **({"drafts": 1} if drafts else {})}
         assert (dry.media_files, dry.media_bytes, dry.pages) == (2, 2000, 1)
         assert (media / "SMold-0.jpg").exists() and counts(db) == before
@@ -692,6 +692,8 @@ async def test_retention_purges_old_bodies_and_media_and_keeps_the_rest(
                         ).fetchone()[0] == "{}"
     assert "old but unanswered" in conn.execute(
         "SELECT payload FROM journal WHERE external_id = 'SMpending'").fetchone()[0]
+    assert conn.execute("SELECT text FROM messages WHERE conversation_id = ?",
+                        (pending.conversation_id,)).fetchone()[0] == "old but unanswered"
     assert tuple(conn.execute("SELECT text, status FROM outbox WHERE id = ?",
                               (queued,)).fetchone()) == ("still queued", Delivery.QUEUED.value)
     handoff = json.loads(conn.execute("SELECT detail FROM events WHERE kind = 'handoff'"

@@ -322,7 +322,9 @@ def identifiers(conn: sqlite3.Connection) -> list[tuple[int, str, str]]:
 
 # retention: (condition, assignment) per table; `?` in the condition is the cutoff
 PURGES: dict[str, tuple[str, str]] = {
-    "messages": ("created_at < ? AND purged = 0",
+    # a message the agent has not answered yet keeps its text until it is handled
+    "messages": ("created_at < ? AND purged = 0 AND id NOT IN (SELECT message_id FROM journal "
+                 "WHERE status = 'pending' AND message_id IS NOT NULL)",
                  "text = '', buttons = NULL, button_value = NULL, purged = 1"),
     "journal": ("received_at < ? AND purged = 0 AND status != 'pending'",
                 "payload = '{}', purged = 1"),
