@@ -771,3 +771,20 @@ def test_config_is_strict_and_checks_numbers() -> None:
     assert wa.public_url == PUBLIC and TOKEN not in repr(wa)
     with pytest.raises(ValueError):
         WhatsAppConfig.model_validate({**good, "from_number": "+15555550100"})
+
+
+async def test_an_erased_contacts_hashed_opt_out_is_still_honoured(twilio) -> None:  # type: ignore[no-untyped-def]
+    import hashlib
+    import hmac
+
+    h: Harness = await twilio("sms")
+    key = h.ctx.secret("opt-out")
+    hashed = "hmac-sha256:" + hmac.new(key, SHOPPER.encode(), hashlib.sha256).hexdigest()
+    path = h.gw.config.store.state_dir / "sms-opt-outs-default.json"
+    path.write_text(json.dumps([hashed]))  # what `contact erase` leaves behind
+    await h.adapter.start(h.ctx)
+    assert SHOPPER not in path.read_text()
+    with pytest.raises(PermanentDeliveryError, match=r"opted out \(STOP\)"):
+        await h.adapter.send(out(SHOPPER))
+    assert (await h.post("/twilio/sms", inbound_form("START", "SMback")))[0] == 200
+    assert (await h.adapter.send(out(SHOPPER, "welcome back"))).platform_message_id

@@ -30,10 +30,11 @@ from omnichannel.agent.knowledge import Document, Section
 from omnichannel.channel import Inbound
 from omnichannel.config import Config
 from omnichannel.conversation import Delivery, Role
-from omnichannel.datacare import commands, files, records, snapshot
+from omnichannel.datacare import commands, files
 from omnichannel.datacare.errors import BadBackup
 from omnichannel.datacare.retention import purge, retention_loop
-from omnichannel.store import DB_NAME, OutMessage, Store, TurnWrite
+from omnichannel.store import DB_NAME, OutMessage, Store, TurnWrite, snapshot
+from omnichannel.store import datacare as records
 from omnichannel.store.schema import MIGRATIONS
 from tests.support import until
 

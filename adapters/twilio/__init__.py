@@ -47,6 +47,8 @@ Choices, written down:
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
 import logging
 import os
@@ -244,6 +246,7 @@ class TwilioSMSAdapter(_TwilioAdapter):
         # STOP is recorded on disk: a restart must not text someone who opted out.
         self.opted_out_numbers: set[str] = set()
         self._opt_out_file: Path | None = None
+        self._opt_out_key = b""
         self.full_replies: FullReplies | None = None
 
     async def start(self, ctx: ChannelContext) -> None:
@@ -251,6 +254,9 @@ class TwilioSMSAdapter(_TwilioAdapter):
         s = self.settings
         self._opt_out_file = ctx.state_dir / f"sms-opt-outs-{ctx.account}.json"
         self.opted_out_numbers = await asyncio.to_thread(_load_numbers, self._opt_out_file)
+        # An erased contact's opt-out is kept as a keyed hash (docs/datacare.md): honoured,
+        # without keeping the number.
+        self._opt_out_key = ctx.secret("opt-out")
         if s.overflow == "link":
             self.full_replies = FullReplies(ctx.state_dir / "sms-full-replies",
                                             ctx.secret("sms-full-reply"), s.full_reply_days)
@@ -272,12 +278,21 @@ class TwilioSMSAdapter(_TwilioAdapter):
         word = sms.keyword(msg.body)
         if word is sms.Keyword.STOP:
             self.opted_out(msg.address)
-        elif word is sms.Keyword.START and msg.address in self.opted_out_numbers:
+        elif word is sms.Keyword.START and self.is_opted_out(msg.address):
             self.opted_out_numbers.discard(msg.address)
+            self.opted_out_numbers.discard(self._hashed(msg.address))
             self._save_opt_outs()
 
+    def _hashed(self, address: str) -> str:
+        digest = hmac.new(self._opt_out_key, address.encode(), hashlib.sha256).hexdigest()
+        return "hmac-sha256:" + digest
+
+    def is_opted_out(self, address: str) -> bool:
+        return (address in self.opted_out_numbers
+                or (bool(self._opt_out_key) and self._hashed(address) in self.opted_out_numbers))
+
     def opted_out(self, address: str) -> None:
-        if address not in self.opted_out_numbers:
+        if not self.is_opted_out(address):
             self.opted_out_numbers.add(address)
             self._save_opt_outs()
 
@@ -286,7 +301,7 @@ class TwilioSMSAdapter(_TwilioAdapter):
             _save_numbers(self._opt_out_file, self.opted_out_numbers)
 
     async def render(self, outbound: Outbound) -> tuple[str, dict[str, str]]:
-        if outbound.chat_id in self.opted_out_numbers:
+        if self.is_opted_out(outbound.chat_id):
             raise PermanentDeliveryError("recipient opted out (STOP)")
         s, pages = self.settings, self.full_replies
         suffix = s.truncation_suffix

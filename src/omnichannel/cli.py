@@ -328,6 +328,9 @@ def build_parser() -> argparse.ArgumentParser:
     rep_t.add_argument("tasks", help="tasks JSON (a list of {user_id, actions})")
     rep_t.add_argument("--data", required=True, help="folder with users/orders/products.json")
     rep_t.set_defaults(fn=cmd_taubench_replay)
+    from omnichannel.datacare.commands import register as register_datacare
+
+    register_datacare(sub)
     return p
 
 

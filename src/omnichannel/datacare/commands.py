@@ -15,10 +15,10 @@ from typing import TypeVar
 
 from omnichannel import config as config_mod
 from omnichannel.config import Config
-from omnichannel.datacare import privacy, retention, snapshot
+from omnichannel.datacare import privacy, retention
 from omnichannel.datacare.errors import DataCareError
 from omnichannel.datacare.lock import daemon_stopped
-from omnichannel.store import DB_NAME, Store
+from omnichannel.store import DB_NAME, Store, snapshot
 
 T = TypeVar("T")
 Handler = Callable[[argparse.Namespace], int]
@@ -69,7 +69,7 @@ def _refusals(fn: Handler) -> Handler:
     def run(args: argparse.Namespace) -> int:
         try:
             return fn(args)
-        except DataCareError as exc:
+        except (DataCareError, snapshot.BadBackup) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
 

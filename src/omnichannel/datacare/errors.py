@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from omnichannel.store.snapshot import BadBackup as _StoreBadBackup
+
 
 class DataCareError(Exception):
     """A backup, restore, purge, export or erasure that cannot go ahead."""
@@ -11,8 +13,9 @@ class DaemonRunning(DataCareError):
     """The daemon holds the state directory's lock."""
 
 
-class BadBackup(DataCareError):
-    """A backup file that is missing, unreadable, corrupt or from a newer release."""
+# A backup file that is missing, unreadable, corrupt or from a newer release: raised by
+# the store's snapshot module (only the store speaks SQL); the commands report it too.
+BadBackup = _StoreBadBackup
 
 
 class UnknownContact(DataCareError):

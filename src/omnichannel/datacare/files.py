@@ -23,7 +23,7 @@ from pathlib import Path
 
 from omnichannel.config import Config
 from omnichannel.datacare.errors import DataCareError
-from omnichannel.datacare.records import phone_of
+from omnichannel.store.datacare import phone_of
 
 OPT_OUT_PREFIX = "hmac-sha256:"
 # The SMS adapter's own secret name (ctx.secret("opt-out") on channel "sms"), so it can

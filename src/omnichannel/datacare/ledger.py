@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from omnichannel.datacare import files
-from omnichannel.datacare.records import Footprint, email_of, phone_of
+from omnichannel.store.datacare import Footprint, email_of, phone_of
 
 LEDGER_NAME = "erasures.json"
 KEY_NAME = "datacare-erasure"

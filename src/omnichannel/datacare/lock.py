@@ -13,8 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from omnichannel.datacare.errors import DaemonRunning
-
-LOCK_NAME = "omnichannel.lock"
+from omnichannel.ops.lock import LOCK_NAME
 
 
 @contextmanager

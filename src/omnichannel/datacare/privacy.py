@@ -15,11 +15,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from omnichannel.config import Config
-from omnichannel.datacare import files, ledger, records, snapshot
+from omnichannel.datacare import files, ledger
 from omnichannel.datacare.errors import UnknownContact
 from omnichannel.datacare.lock import daemon_stopped
-from omnichannel.datacare.records import ContactMatch, Erased, Footprint, email_of, phone_of
-from omnichannel.store import DB_NAME, Store
+from omnichannel.store import DB_NAME, Store, snapshot
+from omnichannel.store import datacare as records
+from omnichannel.store.datacare import ContactMatch, Erased, Footprint, email_of, phone_of
 from omnichannel.store.db import Database
 from omnichannel.store.schema import migrate
 

@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from omnichannel.config import Config
-from omnichannel.datacare import files, records
+from omnichannel.datacare import files
 from omnichannel.datacare.errors import DataCareError
 from omnichannel.store import Store
+from omnichannel.store import datacare as records
 
 log = logging.getLogger(__name__)
 DAY = 86400.0

@@ -15,9 +15,12 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from omnichannel.datacare.errors import BadBackup
 from omnichannel.store.db import connect
 from omnichannel.store.schema import MIGRATIONS, migrate
+
+
+class BadBackup(ValueError):
+    """A backup file that is missing, unreadable, corrupt or from a newer release."""
 
 _SIDECARS = ("-wal", "-shm", "-journal")
 _CORE_TABLES = ("contacts", "identities", "conversations", "messages", "journal", "outbox")
