@@ -1,0 +1,354 @@
+"""Analytics: the accounting rules on histories built through the real store, the stats
+command, /metrics read by prometheus-client's own parser, and the dashboard's login."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from omnichannel.agent.guardrails import ActionEntry
+from omnichannel.analytics.accounting import Prices, build, category, compute
+from omnichannel.analytics.resolution import Kind, Pending, fin, outcome, zendesk
+from omnichannel.analytics.settings import AnalyticsSettings
+from omnichannel.channel import Inbound
+from omnichannel.conversation import Button, Owner, Role, Status
+from omnichannel.store import OutMessage, Store, TurnWrite
+from omnichannel.store import analytics as sql
+from omnichannel.store.analytics import History
+
+H = 3600.0
+D = 86400.0
+_ids = itertools.count(1)
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    s = Store(tmp_path / "state")
+    s.open()
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+class Chat:
+    """One shopper's chat written through the store's own APIs."""
+
+    def __init__(self, store: Store, chat_id: str | None = None, channel: str = "loopback",
+                 email: str | None = None) -> None:
+        self.store = store
+        self.chat_id = chat_id or f"chat-{next(_ids)}"
+        self.channel = channel
+        self.email = email
+        self.cid = 0
+
+    async def says(self, text: str, button: str | None = None) -> Chat:
+        published = await self.store.journal(Inbound(
+            channel=self.channel, account="default", external_id=f"ev-{next(_ids)}",
+            chat_id=self.chat_id, sender_id=self.chat_id, text=text, button_value=button,
+            verified_email=self.email))
+        self.cid = published.conversation_id
+        return self
+
+    async def agent(self, text: str, *, buttons: tuple[Button, ...] = (),
+                    intent: str | None = None, usage: dict[str, object] | None = None,
+                    handoff: str | None = None, failures: int | None = 0) -> Chat:
+        pending = await self.store.pending_turn(self.cid, 0)
+        conv = pending.conversation
+        messages = [OutMessage(Role.AGENT, text, buttons, [(text, buttons)])] if text else []
+        if handoff:
+            messages.append(OutMessage(Role.SYSTEM, "I've passed this to our team.", (),
+                                       [("I've passed this to our team.", ())]))
+        await self.store.commit_turn(TurnWrite(
+            conversation_id=self.cid, journal_ids=pending.journal_ids, messages=messages,
+            intent=intent, failures=failures, owner_epoch=conv.owner_epoch, usage=usage,
+            handoff_reason=handoff, handoff_summary="summary" if handoff else None))
+        return self
+
+    async def staff(self, text: str) -> Chat:
+        await self.store.queue_message(self.cid, Role.STAFF, text, [(text, ())], Owner.STAFF)
+        return self
+
+    async def action(self, tool: str, outcome: str = "ok", customer: str | None = None,
+                     approved: str | None = "shopper") -> Chat:
+        await self.store.ledger(self.cid).record(ActionEntry(
+            tool=tool, args={}, outcome=outcome, approved_by=approved, customer_id=customer))
+        return self
+
+    async def age(self, seconds: float) -> Chat:
+        await self.store.db.write(sql.age_conversation, self.cid, seconds)
+        return self
+
+    async def history(self) -> History:
+        found = await self.store.db.read(sql.histories, 0, None, self.cid)
+        assert len(found) == 1
+        return found[0]
+
+
+def at(hours: float) -> float:
+    return time.time() + hours * H
+
+
+# resolution
+
+
+async def test_assumed_resolution_waits_for_the_window_of_each_rule(store: Store) -> None:
+    chat = await (await Chat(store).says("How long does shipping take?")).agent(
+        "Shipping takes 3-5 business days.", intent="faq.shipping")
+    h = await chat.history()
+    o = outcome(h, fin(), at(23))
+    assert not o.resolved and o.pending is Pending.WAITING and o.engaged
+    o = outcome(h, fin(), at(25))
+    assert o.resolved and o.kind is Kind.ASSUMED and o.automated and o.resolved_by == "agent"
+    assert not o.durable and not o.durable_known
+    # Zendesk's definition waits for 72 hours of inactivity.
+    assert outcome(h, zendesk(), at(25)).pending is Pending.WAITING
+    assert outcome(h, zendesk(), at(73)).kind is Kind.ASSUMED
+    # The window is configurable: a 2-hour Fin window is over after 3 hours.
+    assert outcome(h, fin(2), at(3)).kind is Kind.ASSUMED
+    # Still closed 7 days later: durable.
+    o = outcome(h, fin(), at(7 * 24 + 1))
+    assert o.durable and o.durable_known
+
+
+async def test_confirmed_resolution_by_words_or_button(store: Store) -> None:
+    chat = await (await Chat(store).says("Can I return sale items?")).agent(
+        "Yes, within 30 days.", intent="faq.returns")
+    await chat.says("Thanks, that solved it!")
+    o = outcome(await chat.history(), fin(), at(0.01))
+    assert o.kind is Kind.CONFIRMED and o.automated
+    # Zendesk counts a confirmation only once the session has been quiet for 72 hours.
+    assert outcome(await chat.history(), zendesk(), at(1)).pending is Pending.WAITING
+    assert outcome(await chat.history(), zendesk(), at(73)).kind is Kind.CONFIRMED
+
+    button = await (await Chat(store).says("Do you ship to Canada?")).agent(
+        "We do, 7-10 days.", buttons=(Button("Solved", "solved"), Button("More help", "more")))
+    await button.says("", button="solved")
+    assert outcome(await button.history(), fin(), at(0.01)).kind is Kind.CONFIRMED
+
+
+async def test_greetings_alone_are_not_a_resolution(store: Store) -> None:
+    chat = await (await Chat(store).says("hi there")).agent("Hi! What can I help with?",
+                                                           intent="greeting")
+    await (await chat.says("thanks")).agent("You're welcome!", intent="thanks")
+    await chat.says("bye")
+    o = outcome(await chat.history(), fin(), at(48))
+    assert not o.resolved and not o.engaged and o.pending is Pending.GREETING_ONLY
+    assert o.first_response is not None  # the agent did answer, quickly
+    # A closure by staff does not make greetings a resolution either.
+    await store.set_status(chat.cid, Status.RESOLVED)
+    assert not outcome(await chat.history(), fin(), at(48)).resolved
+
+
+async def test_a_handoff_is_never_a_resolution_until_staff_resolve(store: Store) -> None:
+    chat = await (await Chat(store).says("My parcel never arrived")).agent(
+        "It's on its way, 2 more days.", intent="orders.status")
+    await chat.age(2 * H)
+    await (await chat.says("This is ridiculous, it's been weeks")).agent(
+        "I'm sorry this has been so frustrating.", handoff="anger", intent="handoff.anger")
+    await chat.says("ok thanks")  # thanking the apology resolves nothing
+    await chat.age(30 * 60)
+    h = await chat.history()
+    o = outcome(h, fin(), at(48))
+    assert o.handed_off and o.handoff_reason == "anger" and not o.resolved
+    assert o.pending is Pending.HANDOFF and o.staff_first_response is None
+    await chat.staff("Hi, I'm Sam. I've re-sent your parcel by express, tracking to follow.")
+    await chat.says("Perfect, thank you!")
+    o = outcome(await chat.history(), fin(), at(0.1))
+    assert o.resolved and o.kind is Kind.CONFIRMED and o.resolved_by == "staff"
+    assert not o.automated
+    assert o.staff_first_response is not None and 30 * 60 - 5 < o.staff_first_response < 31 * 60
+    # Without the shopper's word, silence after a staff reply is not assumed.
+    quiet = await (await Chat(store).says("I want a person")).agent(
+        "", handoff="requested", intent="handoff.requested")
+    await quiet.staff("Hello, how can I help?")
+    o = outcome(await quiet.history(), fin(), at(100))
+    assert not o.resolved and o.pending is Pending.HANDOFF and o.handoff_reason == "requested"
+    # Staff closing it is a (staff) resolution.
+    await store.set_status(quiet.cid, Status.RESOLVED)
+    o = outcome(await quiet.history(), fin(), at(100))
+    assert o.kind is Kind.CLOSED and o.resolved_by == "staff" and not o.automated
+
+
+async def test_a_promise_is_never_a_resolution(store: Store) -> None:
+    chat = await (await Chat(store).says("Where is my return label?")).agent(
+        "I'll email you the return label today.", intent="orders.status")
+    o = outcome(await chat.history(), fin(), at(48))
+    assert not o.resolved and o.pending is Pending.PROMISE
+    # Backed by the tool that sends it, the same words are a fact, not a promise.
+    await chat.action("return_delivered_order_items", "Return requested; label emailed")
+    assert outcome(await chat.history(), fin(), at(48)).kind is Kind.ASSUMED
+
+
+async def test_a_question_left_open_or_a_failed_answer_is_not_resolved(store: Store) -> None:
+    asked = await (await Chat(store).says("Cancel order W123")).agent(
+        "Cancel order W123 (no longer needed)?", buttons=(Button("Yes", "yes"),
+                                                           Button("No", "no")))
+    assert outcome(await asked.history(), fin(), at(48)).pending is Pending.QUESTION
+    failed = await (await Chat(store).says("Do you price match Walmart?")).agent(
+        "I'm not sure about that one.", intent="unknown", failures=1)
+    assert outcome(await failed.history(), fin(), at(48)).pending is Pending.FAILED
+    unsolved = await (await Chat(store).says("How do I reset my password?")).agent(
+        "Use the link on the sign-in page.")
+    await unsolved.says("That didn't help")
+    assert outcome(await unsolved.history(), fin(), at(48)).pending is Pending.FURTHER_HELP
+
+
+async def test_coming_back_after_the_window_takes_the_resolution_back(store: Store) -> None:
+    chat = await (await Chat(store).says("What sizes do the boots come in?")).agent(
+        "Sizes 36 to 46.", intent="catalog.product")
+    await chat.age(30 * H)
+    assert outcome(await chat.history(), fin(), at(0)).kind is Kind.ASSUMED
+    await chat.says("And do they run small?")  # back in the same conversation
+    o = outcome(await chat.history(), fin(), at(0.01))
+    assert not o.resolved and o.reopened == 1 and o.pending is Pending.UNANSWERED
+    await chat.agent("They run true to size.")
+    o = outcome(await chat.history(), fin(), at(25))
+    assert o.kind is Kind.ASSUMED and o.reopened == 1
+    # A follow-up inside the window is the same question going on, not a reopen.
+    quick = await (await Chat(store).says("Is the tent waterproof?")).agent("Yes, 3000 mm.")
+    await (await quick.says("What about the fly sheet?")).agent("Also 3000 mm.")
+    assert outcome(await quick.history(), fin(), at(25)).reopened == 0
+
+
+async def test_a_reopen_after_a_closure_takes_it_back(store: Store) -> None:
+    chat = await (await Chat(store).says("Do you gift wrap?")).agent("Yes, for 3.00.")
+    await store.set_status(chat.cid, Status.RESOLVED)
+    o = outcome(await chat.history(), fin(), at(0.01))
+    assert o.kind is Kind.CLOSED and o.automated  # closed, no staff message
+    await store.set_status(chat.cid, Status.OPEN)
+    o = outcome(await chat.history(), fin(), at(0.01))
+    assert o.reopened == 1 and o.pending is Pending.WAITING  # open again, window running
+
+    # The store files a message to a closed chat in a new conversation: within the durable
+    # window that is the shopper coming back, and the closure is taken back.
+    first = await (await Chat(store).says("Can I change my address?")).agent("Yes, done.")
+    await store.set_status(first.cid, Status.RESOLVED)
+    await first.age(3 * D)
+    second = await Chat(store, chat_id=first.chat_id).says("It went to the old address!")
+    assert second.cid != first.cid
+    o = outcome(await first.history(), fin(), at(0))
+    assert not o.resolved and o.pending is Pending.REOPENED and o.reopened == 1
+
+    # Eight days later it is a new matter: the first resolution stands, durable.
+    old = await (await Chat(store).says("Do you sell gift cards?")).agent("Yes, from 10.00.")
+    await store.set_status(old.cid, Status.RESOLVED)
+    await old.age(8 * D)
+    await Chat(store, chat_id=old.chat_id).says("Hello again, a new question")
+    o = outcome(await old.history(), fin(), at(0))
+    assert o.kind is Kind.CLOSED and o.durable
+
+
+async def test_response_and_resolution_times(store: Store) -> None:
+    chat = await Chat(store).says("Is the jacket machine washable?")
+    await chat.age(90)
+    await chat.agent("Yes, at 30 degrees.", intent="faq.care")
+    o = outcome(await chat.history(), fin(), at(25))
+    assert o.first_response is not None and 89 < o.first_response < 95
+    assert o.time_to_resolution is not None and 89 < o.time_to_resolution < 95
+
+
+# the report
+
+
+async def _sample(store: Store) -> dict[str, Chat]:
+    """A small shop day: every kind of outcome once."""
+    chats = {}
+    chats["assumed"] = await (await Chat(store).says("How long is shipping?")).agent(
+        "3-5 days.", intent="faq.shipping",
+        usage={"model": "small", "tier": "routine", "prompt_tokens": 1000,
+               "completion_tokens": 100, "cost_usd": 0.0002, "calls": 1})
+    chats["confirmed"] = await (await Chat(store).says("Cancel my order W1")).agent(
+        "Cancelled.", intent="orders.done.cancel",
+        usage={"model": "big", "tier": "complex", "prompt_tokens": 2000,
+               "completion_tokens": 200, "cost_usd": 0.03, "calls": 2})
+    await chats["confirmed"].action("cancel_pending_order", "cancelled")
+    await chats["confirmed"].says("thanks!")
+    await store.db.write(sql.record_csat, chats["confirmed"].cid, 5, "agent")
+    chats["greeting"] = await (await Chat(store).says("hello")).agent("Hi!", intent="greeting")
+    chats["handoff"] = await (await Chat(store).says("I want to talk to a person")).agent(
+        "", handoff="requested", intent="handoff.requested")
+    await chats["handoff"].staff("Hi, Sam here. What's up?")
+    await chats["handoff"].says("My refund, but it's fine now, solved")
+    await store.db.write(sql.record_csat, chats["handoff"].cid, 2, "staff")
+    chats["promise"] = await (await Chat(store).says("Where is my refund?")).agent(
+        "I'll follow up by email tomorrow.", intent="orders.status")
+    for c in chats.values():
+        await c.age(26 * H)
+    return chats
+
+
+async def test_report_counts_rates_and_side_by_side_rules(store: Store) -> None:
+    chats = await _sample(store)
+    settings = AnalyticsSettings()
+    report = await build(store, settings, since=0,
+                         prices=Prices("big", input_per_token=1e-5, output_per_token=3e-5))
+    assert report.conversations == 5 and report.engaged == 4 and report.greeting_only == 1
+    assert (report.resolved, report.automated, report.confirmed, report.assumed) == (3, 2, 2, 1)
+    assert report.resolved_by_staff == 1
+    assert report.automated_rate == 0.5 and report.resolution_rate == 0.75
+    assert report.pending == {"greeting_only": 1, "promise": 1}
+    assert report.handoffs == 1 and report.handoff_rate == 0.2
+    assert report.handoff_reasons == {"requested": 1}
+    rules = {r.rule: r for r in report.rules}
+    assert rules["fin"].resolved == 3 and rules["fin"].assumed == 1
+    # 26 hours of quiet is not yet Zendesk's 72: only the confirmations count, and not
+    # before the quiet either.
+    assert rules["zendesk"].resolved == 0 and rules["zendesk"].waiting == 2
+    assert report.first_response_agent.count == 4  # every conversation the agent answered
+    assert report.first_response_staff.count == 1
+    cats = {c.name: c for c in report.categories}
+    assert cats["cancel"].automated == 1 and cats["policy"].automated == 1
+    assert category(await chats["promise"].history()) == "tracking"
+    csat = {c.by: c for c in report.csat}
+    assert (csat["agent"].ratings, csat["agent"].average, csat["agent"].satisfied) == (1, 5, 1)
+    assert (csat["staff"].ratings, csat["staff"].average, csat["staff"].satisfied) == (1, 2, 0)
+    # Cost by route, per conversation and per resolution.
+    routes = {(r.tier, r.model): r for r in report.routes}
+    assert routes[("routine", "small")].prompt_tokens == 1000
+    assert routes[("complex", "big")].calls == 2
+    assert report.cost_usd == pytest.approx(0.0302)
+    assert report.cost_per_conversation == pytest.approx(0.0302 / 5, abs=1e-6)
+    assert report.cost_per_resolution == pytest.approx(0.0302 / 3, abs=1e-6)
+    # Routing saved: the routine turn re-priced at the complex model, plus the rule-engine
+    # turns (greeting, promise) at the mean tokens of a model turn.
+    s = report.savings
+    assert s is not None and s.priced
+    assert s.all_complex_usd == pytest.approx(0.03 + 1000 * 1e-5 + 100 * 3e-5)
+    assert s.saved_on_model_turns_usd == pytest.approx(1000 * 1e-5 + 100 * 3e-5 - 0.0002)
+    assert s.rule_turns == 2
+    assert s.rule_turns_estimate_usd == pytest.approx(2 * (1500 * 1e-5 + 150 * 3e-5))
+    day = report.days[-1] if report.days[-1].conversations else report.days[-2]
+    assert day.conversations == 5 and day.automated == 2 and day.csat_ratings == 2
+    assert day.cost_usd == pytest.approx(0.0302)
+
+
+async def test_zendesk_rule_selectable_and_unpriced_savings_said_so(store: Store) -> None:
+    await _sample(store)
+    histories = await store.db.read(sql.histories, 0, None)
+    report = compute(histories, AnalyticsSettings(resolution_rule="zendesk"), since=0,
+                     now=at(80))
+    assert report.rule == "zendesk" and "72 h" in report.definition
+    assert (report.resolved, report.assumed, report.confirmed) == (3, 1, 2)
+    assert report.savings is not None and not report.savings.priced
+    assert "input_cost_per_token" in report.savings.note
+
+
+async def test_days_are_local_days_with_gaps_filled(store: Store) -> None:
+    for days_ago in (0, 2):
+        chat = await (await Chat(store).says("Do you ship abroad?")).agent("Yes.")
+        await chat.age(days_ago * D)
+    histories = await store.db.read(sql.histories, 0, None)
+    now = time.time()
+    report = compute(histories, AnalyticsSettings(timezone="Pacific/Auckland"), since=0,
+                     now=now)
+    zone = ZoneInfo("Pacific/Auckland")
+    expected = [datetime.fromtimestamp(now - n * D, zone).date().isoformat() for n in (2, 1, 0)]
+    assert [d.day for d in report.days] == expected
+    assert [d.conversations for d in report.days] == [1, 0, 1]
