@@ -86,7 +86,14 @@ async def _demo(tmp: Path) -> AsyncIterator[Sample]:
     shop.close()
 
 
-BACKENDS = {"taubench": _taubench, "demo": _demo}
+async def _shopify(tmp: Path) -> AsyncIterator[Sample]:
+    from tests.fake_shopify import running_shop
+
+    async with running_shop(tmp) as (fake, shop):
+        yield Sample(shop, fake.fingerprint, **fake.contract_sample())
+
+
+BACKENDS = {"taubench": _taubench, "demo": _demo, "shopify": _shopify}
 
 
 @pytest.fixture(params=sorted(BACKENDS))
