@@ -46,6 +46,7 @@ class FakeSlack:
 
     def __init__(self) -> None:
         self.calls: list[Call] = []
+        self.views: list[dict[str, Any]] = []
         self.posted: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.messages: list[dict[str, Any]] = []  # every message that landed
         self.script: list[tuple[int, dict[str, Any], dict[str, str]]] = []
@@ -114,6 +115,14 @@ class FakeSlack:
                 "is_enterprise_install": False})
         if method == "chat.postMessage":
             return await self.post_message(args)
+        if method == "views.open":  # the staff console's edit modal
+            if not args.get("trigger_id"):
+                return _fail("invalid_trigger_id")
+            view = args.get("view")
+            view = json.loads(view) if isinstance(view, str) else view
+            self.views.append(view)
+            return web.json_response({"ok": True, "view": {"id": f"V{len(self.views)}",
+                                                           **(view or {})}})
         return _fail("unknown_method")
 
     async def post_message(self, args: dict[str, Any]) -> web.Response:

@@ -214,8 +214,31 @@ def build_app(config: Config, *, engine_name: str | None = None) -> web.Applicat
     app.cleanup_ctx.append(store_ctx)
     for name, (cls, settings_model) in settings.items():
         app.cleanup_ctx.append(_adapter_ctx(rt, name, cls, settings_model))
+    async def console_ctx(app: web.Application) -> AsyncIterator[None]:
+        from omnichannel.staffconsole.slack import SlackConsole
+
+        console = SlackConsole(config.console.slack, rt)
+        sup = Supervisor("console.slack", console.start)
+        rt.supervisors["console.slack"] = sup
+        sup.launch()
+        yield
+        await sup.stop()
+        await console.stop()
+
+    async def retention_ctx(app: web.Application) -> AsyncIterator[None]:
+        from omnichannel.datacare.retention import retention_loop
+
+        assert rt.store is not None
+        task = asyncio.create_task(retention_loop(rt.store, config), name="retention")
+        yield
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
     app.cleanup_ctx.append(outbox_ctx)
     app.cleanup_ctx.append(lanes_ctx)
+    app.cleanup_ctx.append(retention_ctx)
+    if config.console.slack.enabled:
+        app.cleanup_ctx.append(console_ctx)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_route("*", "/{tail:.*}", _dispatch)

@@ -74,7 +74,18 @@ def _check_commerce(config: Config) -> None:
             raise ConfigError(config.source, [
                 f"agent.engine: {config.agent.engine!r} needs the LLM extra: "
                 "pip install 'omnichannel[llm]'"])
+    if config.console.slack.enabled:
+        import importlib.util
+
+        if importlib.util.find_spec("slack_sdk") is None:
+            raise ConfigError(config.source, [
+                "console.slack: the Slack console needs the Slack extra: "
+                "pip install 'omnichannel[slack]'"])
     c = config.commerce
+    if c.backend == "shopify" and c.shopify is None:
+        raise ConfigError(config.source, [
+            'commerce.shopify: backend = "shopify" needs the [commerce.shopify] table '
+            "(shop_domain, access_token)"])
     if c.backend == "taubench" and (c.data is None or not (c.data / "users.json").is_file()):
         raise ConfigError(config.source, [
             f"commerce.data: {c.data} has no users.json (expected a τ-bench folder with "
@@ -240,6 +251,19 @@ def cmd_resolve(args: argparse.Namespace) -> int:
     return _with_store(config, lambda store: resolve(store, args.id))
 
 
+def cmd_autonomy(args: argparse.Namespace) -> int:
+    from omnichannel.console import autonomy
+
+    config = _load(args.config)
+
+    async def go(store):  # type: ignore[no-untyped-def]
+        stats = autonomy.tally(await store.autonomy_rows(), config.autonomy)
+        print(autonomy.render(stats, autonomy.suggestions(stats, config.autonomy), args.json))
+        return 0
+
+    return _with_store(config, go)
+
+
 def cmd_chat(args: argparse.Namespace) -> int:
     from omnichannel.console.terminal import chat
 
@@ -321,6 +345,9 @@ def build_parser() -> argparse.ArgumentParser:
     inst.add_argument("--watchdog", type=int, default=30, help="WatchdogSec (default 30)")
     inst.add_argument("--dry-run", action="store_true", help="print the unit only")
     inst.set_defaults(fn=cmd_service_install)
+    aut = add("autonomy", cmd_autonomy, "drafts approved, edited and rejected per category, "
+              "and which categories to promote or demote (applied by you, in config)")
+    aut.add_argument("--json", action="store_true")
     tau = sub.add_parser("taubench", help="τ-bench retail data tools")
     tau_sub = tau.add_subparsers(dest="taubench_command", required=True)
     rep_t = tau_sub.add_parser("replay", help="replay a task file's gold actions through the "

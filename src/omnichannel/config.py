@@ -11,10 +11,19 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 _REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -87,13 +96,103 @@ class KnowledgeConfig(Section):
     embedding_model: str = "hashing"
 
 
+_SPAN = r"^$|^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$"
+
+
+class HoursConfig(Section):
+    """When people answer, in the shop's time zone; "" is a closed day. `holidays` are
+    dated exceptions (closed all day)."""
+
+    timezone: str = "America/New_York"
+    mon: str = Field("09:00-17:00", pattern=_SPAN)
+    tue: str = Field("09:00-17:00", pattern=_SPAN)
+    wed: str = Field("09:00-17:00", pattern=_SPAN)
+    thu: str = Field("09:00-17:00", pattern=_SPAN)
+    fri: str = Field("09:00-17:00", pattern=_SPAN)
+    sat: str = Field("", pattern=_SPAN)
+    sun: str = Field("", pattern=_SPAN)
+    holidays: list[date] = []
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (an IANA name like "
+                             "Europe/Berlin)") from None
+        return value
+
+
 class HandoffConfig(Section):
+    # Said when the handoff happens in business hours ...
     notice: str = (
         "I've passed this conversation to our team. A person will reply right here, "
-        "usually within one business day (Mon-Fri 9:00-17:00 Eastern). You don't need to "
-        "stay online: the conversation and everything you've told us is kept."
+        "usually within a few hours. You don't need to stay online: the conversation and "
+        "everything you've told us is kept."
+    )
+    # ... and outside them ({next_open}: e.g. "Monday at 9:00").
+    out_of_hours_notice: str = (
+        "I've passed this conversation to our team. They're away right now and will reply "
+        "right here from {next_open}. You don't need to stay online: the conversation and "
+        "everything you've told us is kept."
     )
     back_to_agent_notice: str = "You're back with {assistant_name}, our assistant."
+    # Merchant topics that always go to a person (words or phrases, any case), on top of
+    # the triggers that cannot be switched off (a person asked for, anger, abuse, legal
+    # threats, self-harm, card numbers, repeated failure, an action over a cap).
+    topics: list[str] = []
+    hours: HoursConfig = HoursConfig()
+
+
+Mode = Literal["off", "assisted", "autonomous"]
+
+
+class AutonomyConfig(Section):
+    """Per intent category: "off" (always a person), "assisted" (drafts staff approve in
+    the Slack console before anything is sent or written), "autonomous". Categories:
+    tracking, cancel, return, exchange, address, payment, refund, product, policy, other."""
+
+    default: Mode = "autonomous"
+    categories: dict[str, Mode] = {}
+    # For "off" categories the agent still drafts privately, scored against staff replies.
+    shadow: bool = True
+    # `omnichannel autonomy` suggests a promotion at this approval rate over min_drafts,
+    # and a demotion when the last min_drafts fall below demote_below.
+    promote_at: float = Field(0.9, gt=0, le=1)
+    demote_below: float = Field(0.7, gt=0, le=1)
+    min_drafts: int = Field(20, ge=1)
+
+    def mode(self, category: str) -> Mode:
+        return self.categories.get(category, self.default)
+
+
+class SlackConsoleConfig(Section):
+    """`[console.slack]`: the staff console in one Slack channel (docs/console.md)."""
+
+    enabled: bool = False
+    bot_token: SecretStr | None = None
+    signing_secret: SecretStr | None = None
+    # The channel id (C...) handoffs and drafts are posted to; the bot must be a member.
+    channel: str = Field("", pattern=r"^$|^[CG][A-Z0-9]{2,30}$")
+    events_path: str = Field("/slack/console", pattern=r"^/[A-Za-z0-9/_.-]*$")
+    api_base: str = "https://slack.com/api/"
+    timeout: float = Field(20.0, gt=0, le=120)
+
+    @model_validator(mode="after")
+    def _complete(self) -> SlackConsoleConfig:
+        if self.enabled:
+            missing = [k for k in ("bot_token", "signing_secret", "channel")
+                       if not getattr(self, k)]
+            if missing:
+                raise ValueError("enabled, but missing: " + ", ".join(missing))
+        return self
+
+
+class ConsoleConfig(Section):
+    slack: SlackConsoleConfig = SlackConsoleConfig()
 
 
 class OutboxConfig(Section):
@@ -196,6 +295,8 @@ class Config(Section):
     routing: RoutingConfig = RoutingConfig()
     guardrails: GuardrailsConfig = GuardrailsConfig()
     retention: RetentionConfig = RetentionConfig()
+    autonomy: AutonomyConfig = AutonomyConfig()
+    console: ConsoleConfig = ConsoleConfig()
     # Each table is validated by its adapter's `config_model` (registry.validate_channels).
     channels: dict[str, dict[str, Any]] = {}
     source: str = Field("<defaults>", exclude=True)

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
+from datetime import UTC, datetime
 
 from omnichannel import faults
 from omnichannel.agent import Deps, Engine, Handoff, HandoffReason, Turn
+from omnichannel.agent.categories import WRITE_CATEGORY, category_for
 from omnichannel.agent.guardrails import Policy, Session, Verification
 from omnichannel.agent.intents import redact_cards
 from omnichannel.agent.tools import ToolBox
@@ -31,9 +34,10 @@ from omnichannel.chunking import chunk_text
 from omnichannel.commerce import Commerce
 from omnichannel.config import Config
 from omnichannel.conversation import Button, Conversation, Message, Owner, Role
+from omnichannel.hours import handoff_notice
 from omnichannel.logs import conversation_var
 from omnichannel.outbox import Outbox
-from omnichannel.store import OutMessage, PendingTurn, Store, TurnWrite
+from omnichannel.store import DraftWrite, OutMessage, PendingTurn, Store, TurnWrite
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +116,8 @@ class Router:
         self.outbox = Outbox(store, adapters, config.outbox)
         self.lanes: dict[int, Lane] = {}
         self.turns = 0
+        # Called after a handoff or a new pending draft (the staff console wakes up).
+        self.staff_listeners: list[Callable[[], None]] = []
 
     # inbound side
     async def publish(self, inbound: Inbound) -> Published:
@@ -176,19 +182,25 @@ class Router:
                   if adapter is not None and adapter.capabilities.typing else None)
         tools = await self._toolbox(pending) if self.commerce is not None else None
         try:
-            turn = await self._respond(conv, pending.history, tools)
+            topic = self._topic(pending.history)
+            if topic is not None:
+                turn = Turn(text="", handoff=Handoff(HandoffReason.TOPIC, f"topic: {topic}"),
+                            intent="handoff.merchant_topic")
+            else:
+                turn = await self._respond(conv, pending.history, tools)
         finally:
             if typing is not None:
                 typing.cancel()
                 await asyncio.gather(typing, return_exceptions=True)
         self.turns += 1
+        turn, draft = self._autonomy(turn, tools)
         limit = adapter.capabilities.max_text_length if adapter else 4096
         max_buttons = adapter.capabilities.max_buttons if adapter else 0
         messages: list[OutMessage] = []
-        if turn.text:
+        if turn.text and draft is None:
             messages.append(_out(Role.AGENT, turn.text, turn.buttons, limit, max_buttons))
         if turn.handoff is not None:
-            messages.append(_out(Role.SYSTEM, self.config.handoff.notice, (), limit, 0))
+            messages.append(_out(Role.SYSTEM, self.handoff_notice(), (), limit, 0))
         failures = (conv.failures + 1) if turn.failed else 0
         outbox_ids = await self.store.commit_turn(
             TurnWrite(
@@ -203,11 +215,54 @@ class Router:
                 agent_state=turn.state,
                 tool_session=tools.session.to_json() if tools else None,
                 usage=asdict(turn.usage) if turn.usage else None,
+                draft=draft,
             )
         )
         if turn.handoff is not None:
             log.info("handed off", extra={"reason": turn.handoff.reason.value})
+        if draft is not None:
+            log.info("draft kept", extra={"category": draft.category, "status": draft.status})
+        if turn.handoff is not None or (draft is not None and draft.status == "pending"):
+            for wake in self.staff_listeners:
+                wake()
         self.outbox.kick(conv.id, outbox_ids)
+
+    def handoff_notice(self, now: datetime | None = None) -> str:
+        """In or out of business hours, honestly (config [handoff.hours])."""
+        h = self.config.handoff
+        return handoff_notice(h.notice, h.out_of_hours_notice, h.hours, now or datetime.now(UTC))
+
+    def _topic(self, history: Sequence[Message]) -> str | None:
+        """A merchant topic ([handoff] topics) in the shopper's latest message."""
+        topics = self.config.handoff.topics
+        last = next((m for m in reversed(history) if m.role is Role.CUSTOMER), None)
+        if not topics or last is None:
+            return None
+        text = last.text.lower()
+        for topic in topics:
+            if re.search(rf"(?<!\w){re.escape(topic.lower())}(?!\w)", text):
+                return topic
+        return None
+
+    def _autonomy(self, turn: Turn, tools: ToolBox | None) -> tuple[Turn, DraftWrite | None]:
+        """Per category: autonomous replies go out; assisted ones (and any deferred write)
+        become a pending draft for staff; "off" hands off, keeping a private shadow draft."""
+        if turn.handoff is not None or not turn.text:
+            return turn, None
+        proposed = list(tools.proposed) if tools is not None else []
+        called = (tools.called if tools is not None else []) + [p["tool"] for p in proposed]
+        category = category_for(turn.intent, called)
+        auto = self.config.autonomy
+        mode = auto.mode(category)
+        if mode == "assisted" or (proposed and mode != "off"):
+            return turn, DraftWrite(category, "assisted", turn.text, turn.buttons, proposed,
+                                    "pending")
+        if mode == "off":
+            handed = replace(turn, text="", buttons=(), handoff=Handoff(
+                HandoffReason.CATEGORY_OFF, f"{category} questions go to a person"))
+            shadow = DraftWrite(category, "off", turn.text, turn.buttons, proposed, "shadow")
+            return handed, shadow if auto.shadow else None
+        return turn, None
 
     async def _toolbox(self, pending: PendingTurn) -> ToolBox:
         """The shop's tools for this turn, with what the channel itself proved about identity."""
@@ -225,8 +280,13 @@ class Router:
             if found is not None and how is not None:
                 session.verify(found, how)
         log_ = self.store.ledger(conv.id)
+        auto = self.config.autonomy
+
+        def defer(tool: str) -> bool:
+            return auto.mode(WRITE_CATEGORY.get(tool, "other")) != "autonomous"
+
         return ToolBox(self.commerce, session, self.policy, conversation_key=f"conv-{conv.id}",
-                       ledger=log_, recorder=log_)
+                       ledger=log_, recorder=log_, defer=defer)
 
     async def _respond(
         self, conv: Conversation, history: Sequence[Message], tools: ToolBox | None = None
@@ -254,6 +314,15 @@ def _out(
     pieces = chunk_text(text, limit) or [text]
     chunks = [(p, ()) for p in pieces[:-1]] + [(pieces[-1], shown)]
     return OutMessage(role=role, text=text, buttons=shown, chunks=chunks)
+
+
+def chunks_for_reply(router: Router, channel: str, text: str,
+                     buttons: tuple[Button, ...]) -> list[tuple[str, tuple[Button, ...]]]:
+    """An agent message's chunks for `channel` (the running adapter's limits)."""
+    adapter = router._adapter(channel)
+    limit = adapter.capabilities.max_text_length if adapter else 4096
+    max_buttons = adapter.capabilities.max_buttons if adapter else 0
+    return _out(Role.AGENT, text, buttons, limit, max_buttons).chunks
 
 
 def chunks_for(

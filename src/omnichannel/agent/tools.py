@@ -40,6 +40,8 @@ from omnichannel.commerce import (
 )
 
 CANCEL_REASONS = ("no longer needed", "ordered by mistake")
+DEFERRED = ("Submitted: a member of our team approves this before it takes effect; it runs "
+            "as soon as they do.")
 WRITES = {
     "cancel_pending_order": True,  # irreversible
     "modify_pending_order_address": False,
@@ -121,7 +123,17 @@ class ToolBox:
         conversation_key: str,
         ledger: RefundLedger | None = None,
         recorder: ActionRecorder | None = None,
+        defer: Callable[[str], bool] | None = None,
+        approved_by: str | None = None,
     ) -> None:
+        """`defer(tool)`: true for a write that staff must approve first (assisted mode):
+        the write passes every guard, is recorded in `proposed` instead of running, and the
+        engine hears it was submitted. `approved_by`: the writes run now on a person's
+        approval (the shopper's confirmation was given when the draft was made)."""
+        self.defer = defer
+        self.approved_by = approved_by
+        self.proposed: list[dict[str, Any]] = []
+        self.called: list[str] = []  # tool names, in order (the turn's category uses them)
         self.commerce = commerce
         self.session = session
         self.policy = policy
@@ -148,6 +160,7 @@ class ToolBox:
         self.session.confirmed.add(token)
 
     async def call(self, name: str, args: dict[str, Any]) -> ToolResult:
+        self.called.append(name)
         fn = self._tools.get(name)
         if fn is None:
             result = ToolResult("", error=f"Error: unknown tool {name!r}")
@@ -167,6 +180,9 @@ class ToolBox:
                 gate = await self._gate(name, args)
                 if gate is not None:
                     return gate
+                if self.defer is not None and self.defer(name):
+                    self.proposed.append({"tool": name, "args": args})
+                    return ToolResult(DEFERRED)
             out = await fn(**args)
         except (ToolError, CommerceError) as exc:
             self._refund = 0.0
@@ -186,7 +202,8 @@ class ToolBox:
             if name == "cancel_pending_order" and args["reason"] not in CANCEL_REASONS:
                 raise ToolError("the reason must be 'no longer needed' or 'ordered by mistake'")
         token = action_token(name, args)
-        if not (self.session.auto_confirm or token in self.session.confirmed):
+        if not (self.session.auto_confirm or self.approved_by or
+                token in self.session.confirmed):
             return ToolResult("", confirmation=Confirmation(
                 token, name, await self._summary(name, args, order), irreversible=WRITES[name]))
         if order is not None:
@@ -336,8 +353,10 @@ class ToolBox:
             outcome = result.held
         else:
             outcome = result.error or result.output[:2000]
-        approved = ("replay" if self.session.auto_confirm else "shopper") if (
-            name in WRITES and result.ok) else None
+        approved = (self.approved_by or ("replay" if self.session.auto_confirm else "shopper")
+                    ) if (name in WRITES and result.ok) else None
+        if result.output == DEFERRED:
+            approved = None
         await self.recorder.record(ActionEntry(
             tool=name, args=args, outcome=outcome, approved_by=approved,
             customer_id=self.session.customer_id,

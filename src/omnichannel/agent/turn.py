@@ -19,6 +19,8 @@ class HandoffReason(StrEnum):
     REPEATED_FAILURE = "repeated_failure"
     OVER_CAP = "over_cap"
     ENGINE_FAILURE = "engine_failure"
+    TOPIC = "merchant_topic"  # a topic the merchant listed in [handoff] topics
+    CATEGORY_OFF = "category_off"  # [autonomy] puts this category with people
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,16 +22,20 @@ from omnichannel.store import actions as actions_sql
 from omnichannel.store import conversations as conv_sql
 from omnichannel.store import knowledge as knowledge_sql
 from omnichannel.store import outbox as outbox_sql
+from omnichannel.store import staff as staff_sql
 from omnichannel.store import turns as turns_sql
 from omnichannel.store.conversations import ConversationSummary, PendingTurn
 from omnichannel.store.db import Database
 from omnichannel.store.outbox import OutboxRow, Recovery
 from omnichannel.store.schema import migrate
-from omnichannel.store.turns import OutMessage, TurnWrite
+from omnichannel.store.staff import Draft
+from omnichannel.store.turns import DraftWrite, OutMessage, TurnWrite
 
 __all__ = [
     "ActionLog",
     "ConversationSummary",
+    "Draft",
+    "DraftWrite",
     "OutMessage",
     "OutboxRow",
     "PendingTurn",
@@ -139,6 +143,60 @@ class Store:
         """One transaction: the row fails, the reply is queued on the fallback conversation
         (if any) and the note lands, so a crash never leaves a failed row nobody heard of."""
         return await self.db.write(_reroute, outbox_id, error, conversation_id, note, fallback)
+
+    # staff console
+    async def draft(self, draft_id: int) -> Draft | None:
+        return await self.db.read(staff_sql.get_draft, draft_id)
+
+    async def unposted_drafts(self) -> list[Draft]:
+        return await self.db.read(staff_sql.unposted_drafts)
+
+    async def mark_draft_posted(self, draft_id: int, ts: str) -> None:
+        await self.db.write(staff_sql.mark_draft_posted, draft_id, ts)
+
+    async def decide_draft(self, draft_id: int, status: str, by: str,
+                           final_text: str | None = None,
+                           edit_distance: int | None = None) -> Draft | None:
+        return await self.db.write(staff_sql.decide_draft, draft_id, status, by, final_text,
+                                   edit_distance)
+
+    async def finish_draft(self, draft_id: int, status: str, error: str | None = None) -> None:
+        await self.db.write(staff_sql.finish_draft, draft_id, status, error)
+
+    async def send_draft(self, draft_id: int, text: str,
+                         chunks: list[tuple[str, tuple[Button, ...]]],
+                         buttons: tuple[Button, ...]) -> list[int]:
+        return await self.db.write(staff_sql.send_draft, draft_id, text, chunks, buttons)
+
+    async def latest_draft(self, conversation_id: int, status: str = "shadow") -> Draft | None:
+        return await self.db.read(staff_sql.latest_draft, conversation_id, status)
+
+    async def score_shadow(self, draft_id: int, staff_text: str, distance: int) -> None:
+        await self.db.write(staff_sql.score_shadow, draft_id, staff_text, distance)
+
+    async def autonomy_rows(self) -> list[tuple[str, str, int, str]]:
+        return await self.db.read(staff_sql.autonomy_rows)
+
+    async def thread_for(self, conversation_id: int) -> tuple[str, str] | None:
+        return await self.db.read(staff_sql.thread_for, conversation_id)
+
+    async def conversation_for_thread(self, channel: str, thread_ts: str) -> int | None:
+        return await self.db.read(staff_sql.conversation_for_thread, channel, thread_ts)
+
+    async def save_thread(self, conversation_id: int, channel: str, thread_ts: str) -> None:
+        await self.db.write(staff_sql.save_thread, conversation_id, channel, thread_ts)
+
+    async def needing_threads(self) -> list[int]:
+        return await self.db.read(staff_sql.needing_threads)
+
+    async def handoff_packet(self, conversation_id: int) -> dict[str, object]:
+        return await self.db.read(staff_sql.handoff_packet, conversation_id)
+
+    async def put_pending(self, key: str, conversation_id: int, text: str, author: str) -> bool:
+        return await self.db.write(staff_sql.put_pending, key, conversation_id, text, author)
+
+    async def take_pending(self, key: str) -> tuple[int, str] | None:
+        return await self.db.write(staff_sql.take_pending, key)
 
     async def outbox_health(self) -> tuple[int, int, float | None]:
         """(queued rows, uncertain rows, oldest queued row's creation time) for doctor."""

@@ -191,7 +191,29 @@ def _v2(db: sqlite_utils.Database) -> None:
     db["contacts"].add_column("erased_at", float)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
+def _v3(db: sqlite_utils.Database) -> None:
+    # The staff console (docs/console.md): one Slack thread per conversation, drafts waiting
+    # for approval (assisted mode) or kept privately (shadow mode), and staff replies typed
+    # in a thread of an agent-owned conversation, waiting for "take over or send once?".
+    db["staff_threads"].create(
+        {"conversation_id": int, "channel": str, "thread_ts": str, "created_at": float},
+        pk="conversation_id")
+    db["staff_threads"].create_index(["channel", "thread_ts"], unique=True)
+    db["drafts"].create(
+        {"id": int, "conversation_id": int, "category": str, "mode": str, "text": str,
+         "buttons": str, "proposed": str, "status": str, "final_text": str,
+         "edit_distance": int, "decided_by": str, "error": str, "slack_ts": str,
+         "created_at": float, "decided_at": float},
+        pk="id", not_null={"conversation_id", "category", "mode", "text", "status"})
+    db["drafts"].create_index(["conversation_id", "status"])
+    db["drafts"].create_index(["category", "status"])
+    db["staff_pending"].create(
+        {"key": str, "conversation_id": int, "text": str, "author": str,
+         "created_at": float},
+        pk="key")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3]
 
 
 def migrate(conn: sqlite3.Connection) -> int:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import sqlite3
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from omnichannel.conversation import Button, Owner, Role
 from omnichannel.store.conversations import add_event, add_message, mark_handled, set_owner
 from omnichannel.store.outbox import enqueue
+from omnichannel.store.staff import add_draft
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +37,18 @@ class TurnWrite:
     usage: dict[str, object] | None = None
     handoff_reason: str | None = None
     handoff_summary: str | None = None
+    # Assisted / shadow mode: the agent's reply kept as a draft instead of being sent.
+    draft: DraftWrite | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DraftWrite:
+    category: str
+    mode: str
+    text: str
+    buttons: tuple[Button, ...]
+    proposed: list[dict[str, Any]]
+    status: str  # "pending" (staff approve it) or "shadow" (kept privately)
 
 
 def commit_turn(conn: sqlite3.Connection, turn: TurnWrite) -> list[int]:
@@ -54,6 +68,10 @@ def commit_turn(conn: sqlite3.Connection, turn: TurnWrite) -> list[int]:
         if msg.chunks:
             outbox_ids += enqueue(conn, turn.conversation_id, msg_id, msg.chunks, msg.role,
                                   epoch)
+    if turn.draft is not None:
+        d = turn.draft
+        add_draft(conn, turn.conversation_id, d.category, d.mode, d.text, d.buttons,
+                  d.proposed, d.status)
     mark_handled(conn, turn.journal_ids)
     if turn.usage:
         add_event(conn, turn.conversation_id, "llm_usage", turn.usage)
