@@ -3,10 +3,15 @@ command, /metrics read by prometheus-client's own parser, and the dashboard's lo
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import csv
+import io
 import itertools
+import json
 import time
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -15,8 +20,10 @@ import pytest
 from omnichannel.agent.guardrails import ActionEntry
 from omnichannel.analytics.accounting import Prices, build, category, compute
 from omnichannel.analytics.resolution import Kind, Pending, fin, outcome, zendesk
+from omnichannel.analytics.revenue import influenced
 from omnichannel.analytics.settings import AnalyticsSettings
 from omnichannel.channel import Inbound
+from omnichannel.commerce import Address, Order, OrderItem, OrderStatus, Product, Promo, Variant
 from omnichannel.conversation import Button, Owner, Role, Status
 from omnichannel.store import OutMessage, Store, TurnWrite
 from omnichannel.store import analytics as sql
@@ -352,3 +359,163 @@ async def test_days_are_local_days_with_gaps_filled(store: Store) -> None:
     expected = [datetime.fromtimestamp(now - n * D, zone).date().isoformat() for n in (2, 1, 0)]
     assert [d.day for d in report.days] == expected
     assert [d.conversations for d in report.days] == [1, 0, 1]
+
+
+# the stats command
+
+
+def _parser() -> argparse.ArgumentParser:
+    """The CLI's shape (cli.build_parser adds the same through `register`)."""
+    from omnichannel.analytics.commands import register
+
+    p = argparse.ArgumentParser(prog="omnichannel")
+    p.add_argument("--config", default="config.toml")
+    register(p.add_subparsers(dest="command", required=True))
+    return p
+
+
+def _seeded_config(tmp_path: Path, extra: str = "") -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(f'[store]\nstate_dir = "state"\n[commerce]\nbackend = "none"\n{extra}')
+
+    async def seed() -> None:
+        s = Store(tmp_path / "state")
+        s.open()
+        try:
+            await _sample(s)
+        finally:
+            s.close()
+
+    asyncio.run(seed())
+    return path
+
+
+def test_stats_prints_the_same_numbers_as_json_csv_and_tables(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = _seeded_config(tmp_path)
+    args = _parser().parse_args(["--config", str(config), "stats", "--since", "7", "--json"])
+    assert args.fn(args) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["conversations"], data["resolved"], data["automated"]) == (5, 3, 2)
+    assert data["rule"] == "fin" and data["revenue"] is None
+    assert {r["rule"] for r in data["rules"]} == {"fin", "zendesk"}
+
+    args = _parser().parse_args(["--config", str(config), "stats", "--csv", "--rule",
+                                 "zendesk"])
+    assert args.fn(args) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert rows[0] == ["section", "name", "metric", "value"]
+    figures = {(r[0], r[1], r[2]): r[3] for r in rows[1:]}
+    assert figures[("overview", "", "rule")] == "zendesk"
+    assert figures[("overview", "", "resolved")] == "0"  # 26 h is not Zendesk's 72
+    assert figures[("rule", "fin", "resolved")] == "3"
+    assert figures[("handoff_reason", "requested", "conversations")] == "1"
+    assert figures[("csat", "staff", "average")] == "2.0"
+
+    args = _parser().parse_args(["--config", str(config), "stats"])
+    assert args.fn(args) == 0
+    out = capsys.readouterr().out
+    assert "Resolution rules side by side" in out and "automated resolutions" in out
+    line = next(x for x in out.splitlines() if x.startswith("automated resolutions"))
+    assert line.split()[-2:] == ["2", "50.0%"]
+
+    # A day before every conversation, and the future: all of them, then none.
+    args = _parser().parse_args(["--config", str(config), "stats", "--since", "2000-01-01",
+                                 "--json"])
+    assert args.fn(args) == 0 and json.loads(capsys.readouterr().out)["conversations"] == 5
+    args = _parser().parse_args(["--config", str(config), "stats", "--since", "2999-01-01",
+                                 "--json"])
+    assert args.fn(args) == 0 and json.loads(capsys.readouterr().out)["conversations"] == 0
+    args = _parser().parse_args(["--config", str(config), "stats", "--since", "yesterday"])
+    assert args.fn(args) == 64
+
+
+def test_hash_password_command_makes_a_hash_the_settings_accept(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from omnichannel.analytics.passwords import verify_password
+    from omnichannel.analytics.settings import DashboardSettings
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("correct horse battery\n"))
+    args = _parser().parse_args(["dashboard", "hash-password"])
+    assert args.fn(args) == 0
+    encoded = capsys.readouterr().out.strip()
+    assert encoded.startswith("scrypt$") and verify_password("correct horse battery", encoded)
+    assert not verify_password("correct horse batterY", encoded)
+    assert DashboardSettings(enabled=True, password_hash=encoded).enabled
+    with pytest.raises(ValueError):
+        DashboardSettings(enabled=True, password_hash="correct horse battery")
+    with pytest.raises(ValueError):
+        DashboardSettings(enabled=True)
+
+
+# revenue influenced
+
+
+class Shop:
+    """The commerce calls revenue makes, over a few orders placed at chosen times."""
+
+    name = "fake"
+
+    def __init__(self, orders: dict[str, list[tuple[str, float, float, bool]]]) -> None:
+        self.orders = orders  # customer -> (order id, days ago, total, cancelled)
+        self.lookups: list[str] = []
+
+    async def list_products(self) -> list[Product]:
+        return [Product("p1", "Trail Boots", (Variant("i1", (), True, 89.0),))]
+
+    async def get_promo(self, code: str) -> Promo | None:
+        self.lookups.append(code)
+        return Promo(code, "10% off", percent_off=10) if code == "SPRING10" else None
+
+    async def find_customer_by_email(self, email: str) -> str | None:
+        return {"ann@example.com": "c1"}.get(email)
+
+    async def list_orders(self, customer_id: str) -> list[Order]:
+        now = datetime.now(UTC)
+        address = Address("1 Main St", "", "Springfield", "IL", "USA", "62701")
+        return [
+            Order(id=oid, customer_id=customer_id, address=address,
+                  items=(OrderItem("Trail Boots", "p1", "i1", total, ()),), fulfillments=(),
+                  status=OrderStatus.CANCELLED if cancelled else OrderStatus.PENDING,
+                  payment_history=(), created_at=now - timedelta(days=ago))
+            for oid, ago, total, cancelled in self.orders.get(customer_id, [])
+        ]
+
+
+async def test_revenue_influenced_follows_the_stated_attribution_rule(store: Store) -> None:
+    ann = await (await Chat(store, email="ann@example.com").says("Do you have boots?")).agent(
+        "The Trail Boots are 89.00 and in stock.", intent="catalog.product")
+    await ann.age(3 * D)
+    await store.set_status(ann.cid, Status.RESOLVED)
+    ann2 = await (await Chat(store, chat_id=ann.chat_id, email="ann@example.com").says(
+        "Any discount?")).agent("Use code SPRING10 at checkout for 10% off.")
+    await ann2.age(1.5 * D)
+    bob = await (await Chat(store).says("Is WELCOME5 valid?")).agent("It is.")
+    await bob.action("lookup_promo_code", '{"code": "WELCOME5"}', customer="c2")
+    await bob.age(10 * D)
+    await (await Chat(store).says("Any codes?")).agent("Try SPRING10.")  # no customer
+    plain = await (await Chat(store).says("How long is shipping?")).agent("3-5 days.")
+    await plain.action("get_order_details", "{}", customer="c3")
+    shop = Shop({
+        "c1": [("o-before", 5, 50.0, False), ("o-product", 2, 89.0, False),
+               ("o-cancelled", 2, 70.0, True), ("o-promo", 1, 120.0, False)],
+        "c2": [("o-late", 1, 30.0, False), ("o-in-window", 8, 45.0, False)],
+        "c3": [("o-unrelated", 1, 99.0, False)],
+    })
+    histories = await store.db.read(sql.histories, 0, None)
+    v = await influenced(histories, shop, 7.0)  # type: ignore[arg-type]
+    credited = {a.order_id: (a.conversation_id, a.via) for a in v.attributed}
+    assert credited == {
+        "o-product": (ann.cid, "product"),  # two days after the boots were suggested
+        "o-promo": (ann2.cid, "promo"),  # last touch: the later conversation
+        "o-in-window": (bob.cid, "promo"),  # two days after the code was looked up
+    }
+    assert v.orders == 3 and v.revenue == 254.0
+    assert v.by_kind == {"product": 89.0, "promo": 165.0}
+    assert v.conversations_with_suggestions == 4  # anon too, but no customer to follow
+    assert v.conversations_with_customer == 3 and v.influencing_conversations == 3
+    assert "within 7 days" in v.rule and "last touch" in v.rule
+    assert shop.lookups.count("SPRING10") == 1  # each candidate code asked once
+    report = await build(store, AnalyticsSettings(attribution_days=1), since=0,
+                         commerce=shop)  # type: ignore[arg-type]
+    assert report.revenue is not None and report.revenue.orders == 1  # only o-promo

@@ -458,3 +458,43 @@ def _days(histories: list[History], outcomes: list[Outcome], settings: Analytics
             csat_ratings=len(scores), cost_usd=round(cost.get(d, 0.0), 6)))
         d += timedelta(days=1)
     return days
+
+
+def prices_for(config: object, settings: AnalyticsSettings) -> Prices:
+    """The complex model's per-token prices: `[analytics]` overrides, else `[models.complex]`,
+    else litellm's own price list when litellm is installed (read locally, no network)."""
+    complex_ = getattr(getattr(config, "models", None), "complex", None)
+    model = getattr(complex_, "model", None)
+    prompt = settings.complex_input_cost_per_token
+    completion = settings.complex_output_cost_per_token
+    if prompt is None or completion is None:
+        if complex_ is not None and getattr(complex_, "free", False):
+            return Prices(model, 0.0, 0.0)
+        prompt = prompt if prompt is not None else getattr(complex_, "input_cost_per_token",
+                                                           None)
+        completion = completion if completion is not None else getattr(
+            complex_, "output_cost_per_token", None)
+    if (prompt is None or completion is None) and model:
+        known = _litellm_prices(model)
+        if known is not None:
+            prompt = prompt if prompt is not None else known[0]
+            completion = completion if completion is not None else known[1]
+    return Prices(model, prompt, completion)
+
+
+def _litellm_prices(model: str) -> tuple[float, float] | None:
+    import importlib.util
+    import os
+
+    if importlib.util.find_spec("litellm") is None:
+        return None
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    import litellm
+
+    entry = litellm.model_cost.get(model) or litellm.model_cost.get(model.split("/", 1)[-1])
+    if not entry:
+        return None
+    try:
+        return float(entry["input_cost_per_token"]), float(entry["output_cost_per_token"])
+    except (KeyError, TypeError, ValueError):
+        return None
