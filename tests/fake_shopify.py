@@ -72,7 +72,10 @@ class Knobs:
     address_update_noop: bool = False  # orderUpdate answers success, changes nothing
     cancel_job_polls: int = 1  # job(id:) answers done=false this many times first
     protected: bool = False  # customer PII withheld: null + ACCESS_DENIED per field
-    fail_next: list[int] = field(default_factory=list)  # HTTP statuses for the next requests
+    # HTTP statuses for the next requests, in order (None: answer normally)
+    fail_next: list[int | None] = field(default_factory=list)
+    # operation name -> userErrors its next call answers with (nothing changes)
+    user_errors: dict[str, list[Raw]] = field(default_factory=dict)
 
 
 def _gid(kind: str, n: int | str) -> str:
@@ -301,9 +304,10 @@ class FakeShopify:
         if request.headers.get("X-Shopify-Access-Token") != TOKEN:
             return web.json_response({"errors": "[API] Invalid API key or access token "
                                       "(unrecognized login or wrong password)"}, status=401)
-        if self.knobs.fail_next:
-            return web.json_response({"errors": "Internal Server Error"},
-                                     status=self.knobs.fail_next.pop(0))
+        failure = self.knobs.fail_next.pop(0) if self.knobs.fail_next else None
+        if failure is not None:
+            self.calls.append(f"HTTP {failure}")
+            return web.json_response({"errors": "Internal Server Error"}, status=failure)
         body = await request.json()
         self.requests.append(body)
         query = body.get("query") or ""
@@ -331,6 +335,13 @@ class FakeShopify:
                 "message": f"Field '{name}' doesn't exist on type 'QueryRoot'",
                 "extensions": {"code": "undefinedField"}}]})
         errors: list[Raw] = []
+        refused = self.knobs.user_errors.pop(name, None)
+        if refused is not None:
+            field_name = name[0].lower() + name[1:]
+            key = "orderCancelUserErrors" if name == "OrderCancel" else "userErrors"
+            return web.json_response({"data": {field_name: {key: refused}}, "extensions": {
+                "cost": {"requestedQueryCost": cost, "actualQueryCost": cost,
+                         "throttleStatus": {**status, "currentlyAvailable": self.available}}}})
         data = handler(body.get("variables") or {}, errors)
         out: Raw = {"data": data, "extensions": {"cost": {
             "requestedQueryCost": cost, "actualQueryCost": cost,

@@ -124,9 +124,14 @@ class ShopifyCommerce(Writes):
         digits = _digits(phone)
         if len(digits) < 7:
             return None
-        found = await self._search_customers(_term("phone", "+" + digits.lstrip("+")))
-        hits = [c for c in found if _digits((c.get("defaultPhoneNumber") or {}).get(
-            "phoneNumber"))[-10:] == digits[-10:]]
+        hits: list[Raw] = []
+        # Shopify stores E.164; a 10-digit number is tried as North American too.
+        for number in [digits] + (["1" + digits] if len(digits) == 10 else []):
+            found = await self._search_customers(_term("phone", "+" + number))
+            hits = [c for c in found if _digits((c.get("defaultPhoneNumber") or {}).get(
+                "phoneNumber"))[-10:] == digits[-10:]]
+            if hits:
+                break
         if len(hits) != 1:
             log.info("shopify phone lookup found no single customer; the shopper is asked to "
                      "verify by email and order number or name and zip instead")

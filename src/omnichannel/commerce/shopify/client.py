@@ -49,7 +49,8 @@ class Bucket:
         if self.rate <= 0 or self.maximum <= 0:
             return 0.0
         need = min(cost, self.maximum) - self.estimate(now)
-        return need / self.rate if need > 0 else 0.0
+        # A millisecond more, so float rounding never leaves the bucket a hair short.
+        return need / self.rate + 0.001 if need > 0 else 0.0
 
     def spend(self, cost: float, now: float) -> None:
         if self.maximum > 0:
@@ -147,7 +148,8 @@ class GraphQLClient:
             if throttles >= self._throttle_attempts:
                 raise ShopifyUnavailable("The shop is very busy right now; please try again in "
                                          "a minute.")
-            if self.bucket.rate <= 0:  # no cost figures: plain backoff
+            cost = self._costs.get(operation, 0.0)
+            if self.bucket.wait_for(cost, self._clock()) <= 0:  # no figures to go by: backoff
                 await self._pause(self._backoff * 2 ** (throttles - 1), operation, "throttled")
 
     async def _post(self, operation: str, document: str,
