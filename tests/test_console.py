@@ -372,9 +372,10 @@ async def test_recorded_approvals_suggest_promotion_and_regression_demotion(tmp_
             await store.db.write(record, "cancel", "shadow", 3)
     finally:
         store.close()
-    result = subprocess.run([sys.executable, "-m", "omnichannel", "--config", str(config),
-                             "autonomy", "--json"], capture_output=True, text=True,
-                            cwd=ROOT, timeout=60)
+    result = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "omnichannel", "--config", str(config),
+                         "autonomy", "--json"], capture_output=True, text=True, cwd=ROOT,
+        timeout=60)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     by = {c["category"]: c for c in report["categories"]}
@@ -389,3 +390,50 @@ async def test_recorded_approvals_suggest_promotion_and_regression_demotion(tmp_
                            autonomy.AutonomyConfig(min_drafts=5, categories={
                                "policy": "assisted"}))
     assert autonomy.suggestions(stats, autonomy.AutonomyConfig(min_drafts=5)) == []
+
+
+# ---------------------------------------------------------------- assisted writes
+async def test_an_assisted_cancel_runs_only_when_staff_approve(gateway_factory, slack) -> None:  # type: ignore[no-untyped-def]
+    from omnichannel.commerce import OrderStatus
+    from omnichannel.commerce.taubench import TaubenchCommerce
+    from tests.support import require_taubench
+
+    base = TaubenchCommerce.load(require_taubench())
+    gw = await console_gateway(gateway_factory, slack,
+                               '[autonomy]\ncategories = { cancel = "assisted" }\n'
+                               "[guardrails]\nmax_refund_per_order = 0\n"
+                               "max_refund_per_customer_30d = 0\nmax_refund_per_day = 0\n")
+    shop = gw.rt.router.commerce = base.clone()  # type: ignore[union-attr]
+    await gw.loopback.say("I'm Olivia Ito, zip 80218. Please cancel order #W5442520, I no "
+                          "longer need it.")
+    conv = (await until(gw.store.list_conversations))[0].id
+    ts = await thread_of(gw, conv)
+
+    async def next_draft(seen: int) -> dict[str, Any]:
+        return await until(lambda: next((m for m in in_thread(slack, ts)[seen:]
+                                         if "approve_draft" in json.dumps(m["blocks"] or "")),
+                                        None))
+
+    # In an assisted category every reply is a draft, the confirmation question too.
+    first = await next_draft(0)
+    assert gw.loopback.queue("shopper").empty()
+    await press(gw, "approve_draft", first["blocks"][1]["elements"][0]["value"], "ok0")
+    ask = await gw.loopback.reply()
+    assert ask.text.endswith("Shall I go ahead?")
+    seen = len(in_thread(slack, ts))
+    await gw.loopback.say("yes", button_value="yes")
+    msg = await next_draft(seen)
+    assert "cancel_pending_order" in json.dumps(msg["blocks"])  # staff see the write
+    assert (await shop.get_order("#W5442520")).status is OrderStatus.PENDING  # not yet
+    assert gw.loopback.queue("shopper").empty()
+    draft_id = int(msg["blocks"][1]["elements"][0]["value"])
+    await press(gw, "approve_draft", str(draft_id), "ok1")
+    done = await gw.loopback.reply()
+    assert done.text.startswith("Done: the order is cancelled")
+    assert (await shop.get_order("#W5442520")).status is OrderStatus.CANCELLED
+
+    def who(conn):  # type: ignore[no-untyped-def]
+        return [r[0] for r in conn.execute("SELECT approved_by FROM actions WHERE tool = "
+                                           "'cancel_pending_order' AND approved_by IS NOT NULL")]
+
+    assert await gw.store.db.read(who) == ["staff:U0STAFF"]
