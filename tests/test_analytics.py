@@ -28,6 +28,7 @@ from omnichannel.conversation import Button, Owner, Role, Status
 from omnichannel.store import OutMessage, Store, TurnWrite
 from omnichannel.store import analytics as sql
 from omnichannel.store.analytics import History
+from tests.support import until
 
 H = 3600.0
 D = 86400.0
@@ -519,3 +520,111 @@ async def test_revenue_influenced_follows_the_stated_attribution_rule(store: Sto
     report = await build(store, AnalyticsSettings(attribution_days=1), since=0,
                          commerce=shop)  # type: ignore[arg-type]
     assert report.revenue is not None and report.revenue.orders == 1  # only o-promo
+
+
+# /metrics
+
+
+async def test_metrics_parse_with_prometheus_clients_own_parser(tmp_path: Path) -> None:
+    from aiohttp.test_utils import TestClient, TestServer
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from omnichannel.adapters.loopback import LoopbackAdapter
+    from omnichannel.analytics.metrics import metrics
+    from omnichannel.app import RUNTIME, build_app
+    from omnichannel.channel import Outbound, RetryableDeliveryError
+    from tests.conftest import make_config
+
+    app = build_app(make_config(tmp_path, "[outbox]\nmax_attempts = 2", engine="builtin"))
+    app.router.add_get("/metrics", metrics)  # what app.py mounts
+    client = TestClient(TestServer(app))
+    await client.start_server()
+    try:
+        rt = app[RUNTIME]
+        loop = rt.adapters["loopback"]
+        assert isinstance(loop, LoopbackAdapter) and rt.store is not None
+        real_send = loop.send
+        flaky: list[int] = []
+
+        async def send(out: Outbound):  # type: ignore[no-untyped-def]
+            if out.chat_id == "slow" or (out.chat_id == "flaky" and not flaky):
+                flaky.append(out.outbox_id)
+                raise RetryableDeliveryError("HTTP 429 Too Many Requests", retry_after=0.01)
+            if out.chat_id == "crash":
+                raise RuntimeError("connection reset mid-send")
+            return await real_send(out)
+
+        loop.send = send  # type: ignore[method-assign]
+        await loop.say("hello", chat_id="a")
+        await loop.reply("a")
+        await loop.say("I want to talk to a person", chat_id="b")
+        await loop.reply("b")  # the handoff notice
+        await loop.say("hi", chat_id="flaky")
+        await loop.reply("flaky")  # after one 429 and a retry
+        slow = await loop.say("hi there", chat_id="slow")  # 429 until it fails
+        crash = await loop.say("hey", chat_id="crash")
+        for conv in (slow, crash):
+            await until(lambda c=conv: _delivery(rt.store, c.conversation_id))
+        await rt.store.commit_turn(TurnWrite(crash.conversation_id, (), [], usage={
+            "model": "gpt-x", "tier": "routine", "prompt_tokens": 120, "completion_tokens": 30,
+            "cost_usd": 0.0004, "calls": 2, "latency_ms": 850}))
+        await rt.store.db.write(sql.record_csat, crash.conversation_id, 4, "agent")
+
+        resp = await client.get("/metrics")
+        assert resp.status == 200
+        assert resp.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+        body = await resp.text()
+    finally:
+        await client.close()
+    families = {f.name: f for f in text_string_to_metric_families(body)}
+
+    def value(sample: str, **labels: str) -> float:
+        found = [s.value for f in families.values() for s in f.samples
+                 if s.name == sample and all(s.labels.get(k) == v for k, v in labels.items())]
+        assert len(found) == 1, (sample, labels, found)
+        return found[0]
+
+    assert families["omnichannel_inbound_messages"].type == "counter"
+    assert value("omnichannel_inbound_messages_total", channel="loopback") == 5
+    # Each greeting (one 429-ed then sent, one failed on 429s, one uncertain) and the
+    # handoff notice.
+    assert value("omnichannel_outbound_messages_total", channel="loopback") == 5
+    assert value("omnichannel_outbox_messages", channel="loopback", status="sent") == 3
+    assert value("omnichannel_outbox_messages", channel="loopback", status="failed") == 1
+    assert value("omnichannel_outbox_uncertain", channel="loopback") == 1
+    assert value("omnichannel_outbox_retries_total", channel="loopback") == 2
+    assert value("omnichannel_outbox_rate_limited", channel="loopback") == 1
+    assert value("omnichannel_outbox_depth") == 0
+    assert value("omnichannel_outbox_oldest_queued_age_seconds") == 0
+    assert value("omnichannel_journal_pending") == 0
+    assert value("omnichannel_journal_handle_seconds_count") == 5
+    assert 0 <= value("omnichannel_journal_handle_seconds", quantile="0.5") < 10
+    assert value("omnichannel_handoffs_total", reason="requested") == 1
+    assert value("omnichannel_conversations", status="open", owner="staff") == 1
+    assert value("omnichannel_conversations", status="open", owner="agent") == 4
+    assert value("omnichannel_llm_tokens_total", model="gpt-x", tier="routine",
+                 kind="prompt") == 120
+    assert value("omnichannel_llm_calls_total", model="gpt-x", tier="routine") == 2
+    assert value("omnichannel_llm_cost_usd_total", model="gpt-x", tier="routine") == 0.0004
+    assert value("omnichannel_llm_turn_seconds_sum", model="gpt-x", tier="routine") == 0.85
+    assert value("omnichannel_csat_ratings_total", by="agent") == 1
+    assert value("omnichannel_csat_score_total", by="agent") == 4
+    assert value("omnichannel_channel_up", channel="loopback") == 1
+    assert value("omnichannel_agent_turns_total") == 5
+
+
+async def _delivery(store: Store, conversation_id: int) -> bool:
+    """The conversation's reply has settled as failed or uncertain."""
+    return any(m.delivery in ("failed", "uncertain") for h in await store.db.read(
+        sql.histories, 0, None, conversation_id) for m in h.messages)
+
+
+def test_metric_label_values_are_escaped() -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from omnichannel.analytics.metrics import render
+
+    snap = sql.MetricsSnapshot(handoffs={'odd "reason"\\with\nnewline': 2})
+    fam = {f.name: f for f in text_string_to_metric_families(render(snap, now=0))}
+    [sample] = fam["omnichannel_handoffs"].samples
+    assert sample.labels == {"reason": 'odd "reason"\\with\nnewline'} and sample.value == 2

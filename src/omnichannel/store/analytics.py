@@ -244,7 +244,7 @@ def channel_names(conn: sqlite3.Connection) -> list[str]:
         "SELECT DISTINCT channel FROM conversations ORDER BY channel").fetchall()]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class MetricsSnapshot:
     """What /metrics reports from the store, read in one snapshot."""
 
@@ -252,7 +252,8 @@ class MetricsSnapshot:
     outbound: dict[str, int] = field(default_factory=dict)  # channel -> outbox rows
     outbox: dict[tuple[str, str], int] = field(default_factory=dict)  # (channel, status)
     retries: dict[str, int] = field(default_factory=dict)  # channel -> attempts beyond 1st
-    rate_limited: dict[str, int] = field(default_factory=dict)  # channel -> rows told 429
+    # channel -> rows whose last error (kept until a send succeeds) was a rate limit
+    rate_limited: dict[str, int] = field(default_factory=dict)
     oldest_queued_at: float | None = None
     journal_pending: int = 0
     oldest_pending_at: float | None = None
