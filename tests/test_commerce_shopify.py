@@ -27,6 +27,7 @@ from omnichannel.commerce import (
     NotFound,
     OrderStatus,
 )
+from omnichannel.commerce.backends import BackendError, open_backend
 from omnichannel.commerce.shopify import ShopifyCommerce
 from omnichannel.commerce.shopify.client import GraphQLClient
 from omnichannel.commerce.shopify.errors import (
@@ -45,6 +46,7 @@ from tests.fake_shopify import (
     WEBHOOK_SECRET,
     Clock,
     FakeShopify,
+    config,
     running_shop,
     sign,
 )
@@ -415,6 +417,12 @@ async def test_a_webhook_that_changes_line_items_drops_the_entry(shop) -> None: 
         assert await _post(client, "orders/updated", fake.order_webhook("#1001")) == 200
     assert len((await backend.get_order("#1001")).items) == 1
     assert len(fake.calls) == calls + 1
+
+
+async def test_an_api_version_older_than_the_queries_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(BackendError, match="2025-04"):
+        open_backend("shopify", None, tmp_path, shopify=config("http://127.0.0.1:1",
+                                                               api_version="2024-10"))
 
 
 async def test_the_daemon_path_mounts_the_receiver(tmp_path: Path) -> None:

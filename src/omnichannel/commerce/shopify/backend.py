@@ -14,6 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
+from omnichannel.commerce.backends import BackendError
 from omnichannel.commerce.model import Customer, Order, Product, Promo
 from omnichannel.commerce.protocol import NotFound
 from omnichannel.commerce.shopify import convert, queries
@@ -28,6 +29,7 @@ from omnichannel.commerce.shopify.writes import Writes
 log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 CATALOG_PAGES = 10  # x 250 products: past that, search also asks Shopify
+OLDEST_VERSION = "2025-04"  # Customer.defaultEmailAddress / defaultPhoneNumber
 
 
 def _term(field: str, value: str) -> str:
@@ -277,6 +279,9 @@ def _offered(raw: Raw) -> Product:
 def open_shopify(config: Any, state_dir: Path) -> ShopifyCommerce:
     """The backend for `[commerce.shopify]` (config.ShopifyConfig). Opens no connection yet:
     the HTTP session starts with the first request, inside the running loop."""
+    if config.api_version < OLDEST_VERSION:
+        raise BackendError(f"commerce.shopify.api_version: {config.api_version} is older than "
+                           f"{OLDEST_VERSION}, the oldest version this backend's queries use")
     base = (config.api_base or f"https://{config.shop_domain}").rstrip("/")
     endpoint = f"{base}/admin/api/{config.api_version}/graphql.json"
     client = GraphQLClient(endpoint, config.access_token.get_secret_value(),

@@ -174,7 +174,7 @@ class GraphQLClient:
         if status in (401, 403):
             log.error("shopify refused the access token", extra={"status": status})
             raise ShopifyAccessDenied("The shop's connection isn't authorised right now, so I "
-                                      "can't look that up; our team has been alerted.")
+                                      "can't look that up; a person from the team can help.")
         if status >= 500:
             raise ShopifyUnavailable(UNAVAILABLE, uncertain=True)
         if status != 200 or not isinstance(body, dict):
@@ -188,8 +188,8 @@ class GraphQLClient:
             self._costs[operation] = float(cost["requestedQueryCost"])
         errors = body.get("errors") or []
         if isinstance(errors, str):  # e.g. "[API] Invalid API key or access token"
-            raise ShopifyAccessDenied("The shop's connection isn't authorised right now; our "
-                                      "team has been alerted.")
+            raise ShopifyAccessDenied("The shop's connection isn't authorised right now; a "
+                                      "person from the team can help.")
         codes = [str((e.get("extensions") or {}).get("code") or "") for e in errors]
         if "THROTTLED" in codes:
             return None
@@ -204,13 +204,13 @@ class GraphQLClient:
                 log.error("shopify denied access", extra={
                     "operation": operation, "reason": error.get("message")})
                 raise ShopifyAccessDenied("The shop's connection isn't allowed to do that yet; "
-                                          "our team has been alerted.")
+                                          "a person from the team can help.")
             log.error("shopify rejected a query", extra={
                 "operation": operation, "code": code, "reason": error.get("message")})
             if code == "INTERNAL_SERVER_ERROR":
                 raise ShopifyUnavailable(UNAVAILABLE, uncertain=write)
-            raise ShopifyQueryError("The shop's order system rejected the request; our team "
-                                    "has been alerted.")
+            raise ShopifyQueryError("The shop's order system rejected the request; a person "
+                                    "from the team can help.")
         for path in hidden:
             if path not in self._denied_logged:
                 self._denied_logged.add(path)

@@ -119,8 +119,8 @@ class Writes:
                 if resume is not None:
                     return await resume(key, seen)
                 raise UncertainWrite("An earlier attempt at this change was interrupted, so I "
-                                     "can't tell whether it went through. I've asked the team "
-                                     "to check before anything is tried again.")
+                                     "can't tell whether it went through. A person from the "
+                                     "team needs to check before it is tried again.")
             try:
                 result = await run(key)
             except ShopifyUnavailable as exc:
@@ -133,7 +133,8 @@ class Writes:
                                              "read the order back just now; ask me again in "
                                              "a moment.") from exc
                 raise UncertainWrite("I couldn't confirm with the shop whether that change "
-                                     "went through; the team will check it.") from exc
+                                     "went through; a person from the team needs to check "
+                                     "it.") from exc
             except CommerceError:
                 if self._state(key) == "started":
                     self.ledger.forget(key)  # refused before or by Shopify: nothing changed
@@ -197,7 +198,7 @@ class Writes:
         async def resume(key: str, entry: Entry) -> WriteResult:
             if entry.order is None:
                 raise UncertainWrite("An earlier attempt to cancel this order was interrupted; "
-                                     "the team will check it.")
+                                     "a person from the team needs to check it.")
             return await self._finish_cancel(key, entry.order, entry.job)
 
         return await self._write("cancel_order", key, (order_id, reason), run, resume)
