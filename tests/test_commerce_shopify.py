@@ -35,6 +35,7 @@ from omnichannel.commerce.shopify.errors import (
     ShopifyAccessDenied,
     ShopifyNotEligible,
     ShopifyRefused,
+    ShopifyUnavailable,
     StillProcessing,
     UncertainWrite,
 )
@@ -111,6 +112,21 @@ async def test_reads_are_retried_on_5xx_writes_never(shop) -> None:  # type: ign
     with pytest.raises(UncertainWrite):
         await backend.modify_order_address("#1001", NEW, key="addr-5xx")
     assert fake.calls.count("OrderUpdate") == 0 and fake.fingerprint() == before
+
+
+async def test_an_unreachable_shop_is_retried_for_reads_and_not_uncertain_for_writes() -> None:
+    clock = Clock(0.0)
+    client = GraphQLClient("http://127.0.0.1:1/admin/api/2025-07/graphql.json", TOKEN,
+                           sleep=clock.sleep, clock=clock.now)
+    try:
+        with pytest.raises(ShopifyUnavailable) as read:
+            await client.read("Order", "query Order { shop { id } }")
+        assert len(clock.slept) == 3 and not read.value.uncertain
+        with pytest.raises(ShopifyUnavailable) as write:  # refused before it was sent
+            await client.write("OrderUpdate", "mutation OrderUpdate { x }")
+        assert not write.value.uncertain and len(clock.slept) == 3
+    finally:
+        await client.close()
 
 
 async def test_a_refused_token_is_a_typed_error(tmp_path: Path) -> None:

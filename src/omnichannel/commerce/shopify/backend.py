@@ -156,7 +156,7 @@ class ShopifyCommerce(Writes):
             raise NotFound("We couldn't find that customer account.")
         answer = await self.client.read("Customer", queries.CUSTOMER,
                                         {"id": gid("Customer", customer_id)})
-        raw = answer.data.get("customer")
+        raw: Raw | None = answer.data.get("customer")
         if raw is None:
             raise NotFound("We couldn't find that customer account.")
         return raw
@@ -186,6 +186,7 @@ class ShopifyCommerce(Writes):
         name = f"#{text}" if text.isdigit() else text
         if not fresh and (hit := self.cache.get(name)) is not None:
             return hit
+        raw: Raw | None
         if text.startswith("gid://shopify/Order/"):
             answer = await self.client.read("Order", queries.ORDER_BY_ID, {"id": text})
             raw = answer.data.get("order")
@@ -259,9 +260,6 @@ class ShopifyCommerce(Writes):
         return convert.promo(code, answer.data.get("codeDiscountNodeByCode"))
 
     # --- for writes.py ---------------------------------------------------------------------------
-
-    def _lock(self, key: str) -> asyncio.Lock:
-        return self._locks.setdefault(key, asyncio.Lock())
 
     def _forget_customer(self, customer_id: str) -> None:
         self._customers.pop(customer_id, None)

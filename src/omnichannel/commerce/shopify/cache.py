@@ -123,7 +123,7 @@ def _lines_cached(raw: Raw) -> dict[str, int]:
     out = {}
     for line in nodes(raw.get("lineItems")):
         qty = line.get("currentQuantity")
-        out[tail(line.get("id"))] = int(line.get("quantity") if qty is None else qty)
+        out[tail(line.get("id"))] = int((line.get("quantity") if qty is None else qty) or 0)
     return {k: v for k, v in out.items() if v}
 
 

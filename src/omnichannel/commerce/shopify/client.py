@@ -124,6 +124,14 @@ class GraphQLClient:
             await self._wait_for_points(operation)
             try:
                 status, body = await self._post(operation, document, variables)
+            except aiohttp.ClientConnectorError as exc:  # never reached Shopify: safe to say
+                if write:
+                    raise ShopifyUnavailable(UNAVAILABLE) from exc
+                failures += 1
+                if failures >= self._read_attempts:
+                    raise ShopifyUnavailable(UNAVAILABLE) from exc
+                await self._pause(self._backoff * 2 ** (failures - 1), operation, "connect")
+                continue
             except (aiohttp.ClientError, TimeoutError) as exc:
                 if write:
                     log.error("shopify write failed in transit", extra={

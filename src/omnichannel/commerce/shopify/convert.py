@@ -155,7 +155,7 @@ def order_items(raw: Raw) -> tuple[OrderItem, ...]:
     for line in nodes(raw.get("lineItems")):
         variant = line.get("variant") or {}
         count = line.get("currentQuantity")
-        for _ in range(int(line.get("quantity") if count is None else count)):
+        for _ in range(int((line.get("quantity") if count is None else count) or 0)):
             items.append(OrderItem(
                 str(line.get("title") or line.get("name") or "item"),
                 tail((line.get("product") or {}).get("id")), tail(variant.get("id")),

@@ -15,6 +15,7 @@ import os
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from omnichannel.commerce.protocol import InvalidRequest
 
@@ -67,7 +68,7 @@ class Ledger:
         self._save()
         return None
 
-    def note(self, key: str, **fields: str | None) -> None:
+    def note(self, key: str, **fields: Any) -> None:
         self._entries[key] = replace(self._entries[key], **fields)
         self._save()
 

@@ -4,17 +4,20 @@ made. Every write goes through `_write`, which keeps the idempotency ledger."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, is_dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from omnichannel.commerce.model import Address, Order, OrderStatus, WriteResult
+from omnichannel.commerce.model import Address, Customer, Order, OrderStatus, Product, WriteResult
 from omnichannel.commerce.protocol import CommerceError, InvalidRequest, NotEligible
 from omnichannel.commerce.shopify import convert, queries
+from omnichannel.commerce.shopify.cache import OrderCache
+from omnichannel.commerce.shopify.client import GraphQLClient, Sleep
 from omnichannel.commerce.shopify.convert import Raw, gid, nodes, tail
 from omnichannel.commerce.shopify.errors import (
     NotApplied,
@@ -23,10 +26,7 @@ from omnichannel.commerce.shopify.errors import (
     UncertainWrite,
     check_user_errors,
 )
-from omnichannel.commerce.shopify.ledger import Entry
-
-if TYPE_CHECKING:
-    from omnichannel.commerce.shopify.backend import ShopifyCommerce
+from omnichannel.commerce.shopify.ledger import Entry, Ledger
 
 log = logging.getLogger(__name__)
 CANCEL_REASONS = ("no longer needed", "ordered by mistake")
@@ -103,9 +103,37 @@ def _same_place(raw: Raw | None, wanted: dict[str, Any]) -> bool:
 
 
 class Writes:
-    """Mixed into ShopifyCommerce (backend.py), which provides the client, ledger and reads."""
+    """The write half of ShopifyCommerce (backend.py), which provides these reads."""
 
-    async def _write(self: ShopifyCommerce, op: str, key: str, args: tuple[Any, ...],
+    client: GraphQLClient
+    ledger: Ledger
+    cache: OrderCache
+    api_version: str
+    returns_autonomous: bool
+    job_timeout: float
+    _sleep: Sleep
+    _clock: Callable[[], float]
+    _locks: dict[str, asyncio.Lock]
+
+    async def _order_raw(self, order_id: str, *, fresh: bool = False) -> Raw:
+        raise NotImplementedError
+
+    async def _customer_raw(self, customer_id: str) -> Raw:
+        raise NotImplementedError
+
+    async def get_customer(self, customer_id: str) -> Customer:
+        raise NotImplementedError
+
+    async def get_product(self, product_id: str) -> Product:
+        raise NotImplementedError
+
+    def _forget_customer(self, customer_id: str) -> None:
+        raise NotImplementedError
+
+    def _lock(self, key: str) -> asyncio.Lock:
+        return self._locks.setdefault(key, asyncio.Lock())
+
+    async def _write(self, op: str, key: str, args: tuple[Any, ...],
                      run: Callable[[str], Awaitable[WriteResult]],
                      resume: Callable[[str, Entry], Awaitable[WriteResult]] | None = None,
                      ) -> WriteResult:
@@ -144,32 +172,32 @@ class Writes:
                                detail=result.detail)
             return result
 
-    def _state(self: ShopifyCommerce, key: str) -> str | None:
+    def _state(self, key: str) -> str | None:
         entry = self.ledger.get(key)
         return None if entry is None else entry.state
 
-    def _applied(self: ShopifyCommerce, key: str, *, order: str | None = None,
+    def _applied(self, key: str, *, order: str | None = None,
                  customer: str | None = None) -> None:
         """Shopify accepted the mutation: from now on the key replays instead of resending."""
         self.ledger.note(key, state="applied", order=order, customer=customer)
 
-    async def _replay(self: ShopifyCommerce, entry: Entry) -> WriteResult:
+    async def _replay(self, entry: Entry) -> WriteResult:
         order = None if entry.order is None else convert.order(
             await self._order_raw(entry.order, fresh=True))
         customer = None if entry.customer is None else await self.get_customer(entry.customer)
         return WriteResult(order, customer, replayed=True, detail=entry.detail)
 
-    async def _fresh(self: ShopifyCommerce, order_id: str) -> tuple[Raw, Order]:
+    async def _fresh(self, order_id: str) -> tuple[Raw, Order]:
         raw = await self._order_raw(order_id, fresh=True)
         return raw, convert.order(raw)
 
-    async def _reread(self: ShopifyCommerce, name: str) -> tuple[Raw, Order]:
+    async def _reread(self, name: str) -> tuple[Raw, Order]:
         self.cache.drop(name)
         return await self._fresh(name)
 
     # --- cancel ---------------------------------------------------------------------------
 
-    async def cancel_order(self: ShopifyCommerce, order_id: str, reason: str, *,
+    async def cancel_order(self, order_id: str, reason: str, *,
                            key: str) -> WriteResult:
         async def run(key: str) -> WriteResult:
             why = reason.strip().lower()
@@ -203,7 +231,7 @@ class Writes:
 
         return await self._write("cancel_order", key, (order_id, reason), run, resume)
 
-    async def _finish_cancel(self: ShopifyCommerce, key: str, name: str,
+    async def _finish_cancel(self, key: str, name: str,
                              job: str | None) -> WriteResult:
         """Poll orderCancel's job until done (or job_timeout), then check the order."""
         if job is not None:
@@ -231,7 +259,7 @@ class Writes:
 
     # --- address --------------------------------------------------------------------------
 
-    async def modify_order_address(self: ShopifyCommerce, order_id: str, address: Address,
+    async def modify_order_address(self, order_id: str, address: Address,
                                    *, key: str) -> WriteResult:
         async def run(key: str) -> WriteResult:
             raw, order = await self._fresh(order_id)
@@ -255,7 +283,7 @@ class Writes:
                                f"{order.address.one_line()}.")
         return await self._write("modify_order_address", key, (order_id, address), run)
 
-    async def update_default_address(self: ShopifyCommerce, customer_id: str,
+    async def update_default_address(self, customer_id: str,
                                      address: Address, *, key: str) -> WriteResult:
         async def run(key: str) -> WriteResult:
             raw = await self._customer_raw(customer_id.strip())
@@ -289,14 +317,14 @@ class Writes:
 
     # --- payment and items -----------------------------------------------------------------
 
-    async def modify_order_payment(self: ShopifyCommerce, order_id: str,
+    async def modify_order_payment(self, order_id: str,
                                    payment_method_id: str, *, key: str) -> WriteResult:
         _raw, order = await self._fresh(order_id)
         raise NotEligible(f"Shopify doesn't let us switch how order {order.id} was paid. If it "
                           "needs a different payment method, the team can cancel it or send a "
                           "new invoice.")
 
-    async def modify_order_items(self: ShopifyCommerce, order_id: str, item_ids: list[str],
+    async def modify_order_items(self, order_id: str, item_ids: list[str],
                                  new_item_ids: list[str], payment_method_id: str, *,
                                  key: str) -> WriteResult:
         _raw, order = await self._fresh(order_id)
@@ -308,7 +336,7 @@ class Writes:
 
     # --- returns, exchanges, refunds ---------------------------------------------------------
 
-    def _check_refund_method(self: ShopifyCommerce, raw: Raw, order: Order,
+    def _check_refund_method(self, raw: Raw, order: Order,
                              method_id: str) -> None:
         paid = {convert.payment_method(t).id: convert.payment_method(t)
                 for t in convert.paid_transactions(raw.get("transactions") or [])}
@@ -317,7 +345,7 @@ class Writes:
             raise InvalidRequest(f"Shopify refunds order {order.id} to the way it was paid "
                                  f"({names}), not to another payment method.")
 
-    def _return_lines(self: ShopifyCommerce, raw: Raw, order: Order,
+    def _return_lines(self, raw: Raw, order: Order,
                       item_ids: list[str]) -> list[dict[str, Any]]:
         """Fulfillment line items covering the item ids (one unit per id)."""
         if not item_ids:
@@ -339,7 +367,7 @@ class Writes:
             taken[slot[0]] += 1
         return [{"fulfillmentLineItemId": fli, "quantity": n} for fli, n in taken.items()]
 
-    async def _open_return(self: ShopifyCommerce, raw: Raw, order: Order,
+    async def _open_return(self, raw: Raw, order: Order,
                            lines: list[dict[str, Any]], exchange: list[dict[str, Any]],
                            what: str) -> None:
         if self.returns_autonomous:
@@ -359,7 +387,7 @@ class Writes:
             check_user_errors(f"request the {what} for order {order.id}",
                               answer.data.get("returnRequest"))
 
-    async def return_items(self: ShopifyCommerce, order_id: str, item_ids: list[str],
+    async def return_items(self, order_id: str, item_ids: list[str],
                            payment_method_id: str, *, key: str) -> WriteResult:
         async def run(key: str) -> WriteResult:
             raw, order = await self._fresh(order_id)
@@ -380,7 +408,7 @@ class Writes:
         return await self._write("return_items", key, (order_id, item_ids, payment_method_id),
                                  run)
 
-    async def exchange_items(self: ShopifyCommerce, order_id: str, item_ids: list[str],
+    async def exchange_items(self, order_id: str, item_ids: list[str],
                              new_item_ids: list[str], payment_method_id: str, *,
                              key: str) -> WriteResult:
         async def run(key: str) -> WriteResult:
@@ -408,7 +436,7 @@ class Writes:
         return await self._write("exchange_items", key,
                                  (order_id, item_ids, new_item_ids, payment_method_id), run)
 
-    async def _exchange_lines(self: ShopifyCommerce, order: Order, item_ids: list[str],
+    async def _exchange_lines(self, order: Order, item_ids: list[str],
                               new_item_ids: list[str]) -> list[dict[str, Any]]:
         items = {i.item_id: i for i in order.items}
         wanted: Counter[str] = Counter()
@@ -432,7 +460,7 @@ class Writes:
                     for v, n in wanted.items()]
         return [{"label": f"{n} x {labels[v]}"} for v, n in wanted.items()]
 
-    async def refund(self: ShopifyCommerce, order_id: str, amount: float,
+    async def refund(self, order_id: str, amount: float,
                      payment_method_id: str, *, key: str) -> WriteResult:
         async def run(key: str) -> WriteResult:
             value = round(float(amount), 2)
