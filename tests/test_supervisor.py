@@ -92,3 +92,29 @@ def test_missing_extra_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> Non
         load_class("telegram")
     assert "pip install 'omnichannel[telegram]'" in str(err.value)
     assert asyncio  # keep import used
+
+
+async def test_a_connection_lost_after_start_shows_on_readyz_until_back(gateway) -> None:  # type: ignore[no-untyped-def]
+    from omnichannel.app import GatewayContext
+
+    ctx = GatewayContext(gateway.rt, "loopback")
+
+    async def readyz() -> tuple[int, dict]:  # type: ignore[type-arg]
+        resp = await gateway.client.get("/readyz")
+        return resp.status, await resp.json()
+
+    status, body = await readyz()
+    assert status == 200 and body["channels"]["loopback"]["state"] == "ready"
+    ctx.report(False, "gateway connection lost; retry in 5s")
+    status, body = await readyz()
+    assert status == 503
+    assert body["channels"]["loopback"] == {"state": "retrying", "restarts": 0,
+                                            "detail": "gateway connection lost; retry in 5s"}
+    ctx.report(True)
+    status, body = await readyz()
+    assert status == 200 and body["channels"]["loopback"]["detail"] == ""
+    # Not once the supervisor gave up or stopped: a late report never revives a channel.
+    sup = gateway.rt.supervisors["loopback"]
+    await sup.stop()
+    ctx.report(True)
+    assert sup.health.state.value == "stopped"

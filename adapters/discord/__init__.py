@@ -140,6 +140,7 @@ class DiscordAdapter:
                     self.inbox.scope = self._scope(client, self.inbox.ctx)
                     self.restarts += 1
                     log.info("discord client logged in again", extra={"channel": self.name})
+                    self._report(True)
                 await client.connect(reconnect=True)
                 if self._stopping:
                     return
@@ -155,11 +156,18 @@ class DiscordAdapter:
                 self._failures += 1
                 delay = min(s.restart_cap, s.restart_base * 2 ** min(self._failures - 1, 20))
                 delay *= random.uniform(0.8, 1.2)
+                self._report(False, f"gateway connection lost ({type(exc).__name__}); "
+                             f"logging in again in {delay:.0f}s")
                 log.error("discord client stopped; logging in again",
                           exc_info=not isinstance(exc, discord.DiscordException),
                           extra={"channel": self.name, "error": f"{type(exc).__name__}: {exc}",
                                  "retry_in": round(delay, 2)})
                 await asyncio.sleep(delay)
+
+    def _report(self, connected: bool, detail: str = "") -> None:
+        ctx = self.inbox.ctx
+        if ctx is not None:
+            ctx.report(connected, detail)
 
     # outbound
     def _live(self) -> BotClient | None:

@@ -119,6 +119,8 @@ class EmailAdapter:
                         await session.open()
                         await self._position(session)
                         log.info("IMAP reconnected", extra={"channel": self.name})
+                        if self.ctx is not None:
+                            self.ctx.report(True)
                     await self._sync(session)
                     attempt = 0
                     if session.can_idle:
@@ -129,6 +131,8 @@ class EmailAdapter:
                     attempt += 1
                     delay = min(s.reconnect_cap, s.reconnect_base * 2 ** min(attempt - 1, 20))
                     delay *= random.uniform(0.8, 1.2)
+                    if self.ctx is not None:
+                        self.ctx.report(False, f"IMAP connection lost; retry in {delay:.0f}s")
                     log.warning("IMAP connection lost, reconnecting",
                                 extra={"channel": self.name, "error": str(exc),
                                        "retry_in": round(delay, 2)})

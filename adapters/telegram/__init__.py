@@ -109,7 +109,7 @@ class TelegramAdapter:
             if s.mode == "webhook" and s.webhook_url:
                 await ensure_webhook(bot, s, ctx.state_dir / f"telegram-{ctx.account}.json")
             elif s.mode == "polling":
-                poller = Poller(bot, s, self._polled)
+                poller = Poller(bot, s, self._polled, ctx.report)
                 await poller.once(0)  # pending updates now; a set webhook fails here
         except BaseException as exc:
             self.bot = self.me = None

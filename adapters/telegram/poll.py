@@ -30,7 +30,9 @@ class PublishFailed(Exception):
 
 class Poller:
     def __init__(self, bot: Bot, settings: TelegramConfig,
-                 handle: Callable[[Any], Awaitable[None]]) -> None:
+                 handle: Callable[[Any], Awaitable[None]],
+                 report: Callable[[bool, str], None] | None = None) -> None:
+        self.report = report or (lambda connected, detail: None)
         self.bot = bot
         self.settings = settings
         self.handle = handle
@@ -81,10 +83,14 @@ class Poller:
                 if attempt:
                     log.info("Telegram polling recovered",
                              extra={"channel": "telegram", "failures": attempt})
+                    self.report(True, "")
                 attempt = 0
                 continue
             attempt += 1
             if wait is None:
                 wait = min(s.reconnect_cap, s.reconnect_base * 2 ** min(attempt - 1, 20))
                 wait *= random.uniform(0.8, 1.2)
+            if attempt >= 2:  # one failed long poll is routine; two in a row is an outage
+                self.report(False, f"getUpdates failing ({attempt} in a row); retry in "
+                                   f"{wait:.0f}s")
             await asyncio.sleep(wait)

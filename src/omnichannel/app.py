@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import secrets
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -105,6 +106,17 @@ class GatewayContext:
 
     def add_route(self, method: str, path: str, handler: Handler) -> None:
         self._rt.routes[(method.upper(), path)] = handler
+
+    def report(self, connected: bool, detail: str = "") -> None:
+        sup = self._rt.supervisors.get(self.channel)
+        if sup is None or sup.health.state not in (State.READY, State.RETRYING):
+            return  # still starting (the supervisor reports) or stopped
+        state = State.READY if connected else State.RETRYING
+        if sup.health.state is not state or sup.health.detail != detail:
+            sup.health.state, sup.health.detail = state, detail
+            sup.health.since = time.time()
+            log.info("channel connection " + ("back" if connected else "lost"),
+                     extra={"channel": self.channel, "detail": detail})
 
     def secret(self, name: str) -> bytes:
         """A random per-installation secret kept in the state directory (0600)."""

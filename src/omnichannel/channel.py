@@ -186,6 +186,12 @@ class ChannelContext(Protocol):
 
     def secret(self, name: str) -> bytes: ...
 
+    def report(self, connected: bool, detail: str = "") -> None:
+        """After `start`, an adapter that owns a connection (a gateway websocket, long
+        polling, IMAP IDLE) says when it lost it and when it is back: /readyz and doctor
+        show "retrying" with `detail` meanwhile."""
+        ...
+
 
 @runtime_checkable
 class Adapter(Protocol):
