@@ -448,3 +448,25 @@ async def test_the_daemon_path_mounts_the_receiver(tmp_path: Path) -> None:
         assert (await backend.get_order("#1001")).status is OrderStatus.PENDING
         with pytest.raises(CommerceError):
             await backend.modify_order_payment("#1001", "paypal", key="p-1")
+
+
+async def test_the_gateway_serves_the_receiver_on_its_own_port(gateway_factory) -> None:  # type: ignore[no-untyped-def]
+    fake = FakeShopify()
+    base = await fake.start()
+    try:
+        gw = await gateway_factory(f"""
+[commerce]
+backend = "shopify"
+[commerce.shopify]
+shop_domain = "{SHOP}"
+access_token = "{TOKEN}"
+webhook_secret = "{WEBHOOK_SECRET}"
+api_base = "{base}"
+""")
+        assert isinstance(gw.rt.commerce, ShopifyCommerce)
+        assert (await gw.rt.commerce.get_order("#1002")).status is OrderStatus.SHIPPED
+        assert await _post(gw.client, "orders/updated", fake.order_webhook("#1002"),
+                           signature="bm9wZQ==") == 401
+        assert await _post(gw.client, "orders/updated", fake.order_webhook("#1002")) == 200
+    finally:
+        await fake.stop()
