@@ -9,10 +9,13 @@ import csv
 import io
 import itertools
 import json
+import re
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -609,7 +612,7 @@ async def test_metrics_parse_with_prometheus_clients_own_parser(tmp_path: Path) 
     assert value("omnichannel_llm_turn_seconds_sum", model="gpt-x", tier="routine") == 0.85
     assert value("omnichannel_csat_ratings_total", by="agent") == 1
     assert value("omnichannel_csat_score_total", by="agent") == 4
-    assert value("omnichannel_channel_up", channel="loopback") == 1
+    assert value("omnichannel_component_up", component="loopback") == 1
     assert value("omnichannel_agent_turns_total") == 5
 
 
@@ -628,3 +631,127 @@ def test_metric_label_values_are_escaped() -> None:
     fam = {f.name: f for f in text_string_to_metric_families(render(snap, now=0))}
     [sample] = fam["omnichannel_handoffs"].samples
     assert sample.labels == {"reason": 'odd "reason"\\with\nnewline'} and sample.value == 2
+
+
+# the dashboard over HTTP (the browser test drives the same pages in Chromium)
+
+PASSWORD = "juniper-and-pine-staff"
+
+
+@pytest.fixture
+async def dashboard(tmp_path: Path) -> AsyncIterator[Any]:
+    from aiohttp import CookieJar
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from omnichannel.analytics.dashboard import setup_dashboard
+    from omnichannel.analytics.passwords import hash_password
+    from omnichannel.analytics.settings import DashboardSettings
+    from omnichannel.app import build_app
+    from tests.conftest import make_config
+
+    app = build_app(make_config(tmp_path))
+    settings = DashboardSettings(enabled=True, password_hash=hash_password(PASSWORD),
+                                 max_failed_logins=3)
+    assert setup_dashboard(app, settings) and setup_dashboard(app, settings)  # idempotent
+    client = TestClient(TestServer(app), cookie_jar=CookieJar(unsafe=True))
+    await client.start_server()
+    try:
+        yield client
+    finally:
+        await client.close()
+
+
+def _form_token(html: str) -> str:
+    m = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert m, html
+    return m.group(1)
+
+
+async def _sign_in(client: Any, password: str = PASSWORD, next_: str = "/dashboard") -> Any:
+    page = await client.get("/dashboard/login", params={"next": next_})
+    return await client.post("/dashboard/login", allow_redirects=False, data={
+        "csrf": _form_token(await page.text()), "password": password, "next": next_})
+
+
+async def test_dashboard_login_refuses_wrong_passwords_and_forged_forms(dashboard: Any) -> None:
+    client = dashboard
+    resp = await client.get("/dashboard/conversations", allow_redirects=False)
+    assert resp.status == 303
+    assert unquote(resp.headers["Location"]) == "/dashboard/login?next=/dashboard/conversations"
+    assert (await client.get("/dashboard/conversations/rows")).status == 401
+
+    # A login form posted without its token (another site's form) is refused.
+    forged = await client.post("/dashboard/login", allow_redirects=False,
+                               data={"password": PASSWORD})
+    assert forged.status == 403 and "omni_dash" not in forged.cookies
+    wrong = await _sign_in(client, "juniper-and-pine-stuff")
+    assert wrong.status == 401 and "Wrong password." in await wrong.text()
+    assert "omni_dash" not in wrong.cookies
+
+    ok = await _sign_in(client, next_="/dashboard/conversations")
+    assert ok.status == 303 and ok.headers["Location"] == "/dashboard/conversations"
+    cookie = ok.cookies["omni_dash"]
+    assert cookie["httponly"] and cookie["samesite"] == "Strict"
+    assert cookie["path"] == "/dashboard" and not cookie["secure"]  # plain http here
+    page = await client.get("/dashboard")
+    assert page.status == 200
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert (await client.get("/dashboard/conversations/rows")).status == 200
+
+    # Signing out ends the session; an old cookie with another signature is nothing.
+    out = await client.post("/dashboard/logout", allow_redirects=False,
+                            data={"csrf": _form_token(await page.text())})
+    assert out.status == 303
+    assert (await client.get("/dashboard", allow_redirects=False)).status == 303
+    client.session.cookie_jar.update_cookies({"omni_dash": cookie.value[:-2] + "AA"})
+    assert (await client.get("/dashboard", allow_redirects=False)).status == 303
+
+
+async def test_dashboard_limits_failed_logins(dashboard: Any) -> None:
+    for _ in range(3):
+        assert (await _sign_in(dashboard, "guess")).status == 401
+    blocked = await _sign_in(dashboard)  # even the right password waits
+    assert blocked.status == 429 and "Too many failed attempts" in await blocked.text()
+
+
+async def test_dashboard_staff_actions_need_the_csrf_token(dashboard: Any) -> None:
+    from omnichannel.app import RUNTIME
+
+    client = dashboard
+    rt = client.server.app[RUNTIME]
+    loop = rt.adapters["loopback"]
+    hostile = '<script>window.__pwned=1</script><img src=x onerror="alert(1)">'
+    published = await loop.say(hostile, chat_id="mallory")
+    await loop.reply("mallory")
+    cid = published.conversation_id
+    await _sign_in(client)
+    page = await client.get(f"/dashboard/conversations/{cid}")
+    html = await page.text()
+    assert page.status == 200
+    assert "<script>window" not in html and "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in html
+    assert 'onerror="alert' not in html
+    token = _form_token(html)
+
+    url = f"/dashboard/conversations/{cid}/takeover"
+    assert (await client.post(url, data={"csrf": "nope"})).status == 403
+    assert (await client.post(url, data={"csrf": token},
+                              headers={"Origin": "http://evil.example"})).status == 403
+    assert (await rt.store.conversation(cid)).owner is Owner.AGENT
+    done = await client.post(url, data={"csrf": token}, allow_redirects=False)
+    assert done.status == 303 and done.headers["Location"].endswith("?done=takeover")
+    assert (await rt.store.conversation(cid)).owner is Owner.STAFF
+
+    reply = await client.post(f"/dashboard/conversations/{cid}/reply", allow_redirects=False,
+                              data={"csrf": token, "text": "Hi, Sam from the shop here."})
+    assert reply.status == 303
+    sent = await loop.reply("mallory")  # through the outbox to the shopper's channel
+    assert sent.text == "Hi, Sam from the shop here." and sent.role is Role.STAFF
+    await client.post(f"/dashboard/conversations/{cid}/giveback", data={"csrf": token})
+    assert (await rt.store.conversation(cid)).owner is Owner.AGENT
+    assert "back with" in (await loop.reply("mallory")).text
+    await client.post(f"/dashboard/conversations/{cid}/resolve", data={"csrf": token})
+    assert (await rt.store.conversation(cid)).status is Status.RESOLVED
+    page = await (await client.get(f"/dashboard/conversations/{cid}")).text()
+    assert "Marked resolved" not in page and "Resolved from the dashboard" in page
+    assert "owner is now staff (staff_takeover)" in page or "(takeover)" in page

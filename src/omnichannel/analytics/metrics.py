@@ -149,12 +149,14 @@ def render(snap: sql.MetricsSnapshot, runtime: Any = None, now: float | None = N
 
 def _process(x: Exposition, rt: Any) -> None:
     sups = sorted(rt.supervisors.items())
-    x.family("omnichannel_channel_up", "gauge",
-             "1 when the channel adapter is running and ready, else 0.",
-             (({"channel": n}, 1 if s.health.state.value == "ready" else 0) for n, s in sups))
-    x.family("omnichannel_channel_restarts_total", "counter",
-             "Adapter restarts by its supervisor since the process started.",
-             (({"channel": n}, s.health.restarts) for n, s in sups))
+    x.family("omnichannel_component_up", "gauge",
+             "1 when a supervised component (a channel adapter, the Slack console) is "
+             "running and ready, else 0.",
+             (({"component": n}, 1 if s.health.state.value == "ready" else 0)
+              for n, s in sups))
+    x.family("omnichannel_component_restarts_total", "counter",
+             "Restarts of a supervised component since the process started.",
+             (({"component": n}, s.health.restarts) for n, s in sups))
     router = rt.router
     if router is not None:
         x.family("omnichannel_agent_turns_total", "counter",

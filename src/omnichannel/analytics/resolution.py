@@ -168,9 +168,11 @@ def handoff_of(h: History) -> tuple[float, str] | None:
         if e.kind == "handoff":
             found.append((e.created_at, e.id, str(e.detail.get("reason") or "unknown")))
         elif e.kind == "owner" and e.detail.get("owner") == "staff":
-            reason = str(e.detail.get("reason") or "staff_takeover")
-            found.append((e.created_at, e.id, "staff_takeover" if reason.endswith("_message")
-                          else reason))
+            # Staff taking over unasked (a reply from the CLI, Slack's or the dashboard's
+            # take-over) all read as one reason.
+            reason = str(e.detail.get("reason") or "takeover")
+            found.append((e.created_at, e.id, "staff_takeover" if reason.endswith(
+                ("_message", "takeover")) else reason))
     if not found:
         return None
     first = min(found)
