@@ -231,3 +231,23 @@ async def test_refund_tool_runs_within_caps_and_is_held_above(tmp_path: Path) ->
     finally:
         store.close()
         shop.close()
+
+
+async def test_an_uncertain_shop_state_is_held_for_a_person(shop, base) -> None:  # type: ignore[no-untyped-def]
+    from omnichannel.commerce import NeedsPerson
+
+    backend, tools, _store = shop
+    oid, order = _pick(base, "pending")
+    t = tools(order["user_id"], Policy(None, None, None, None))
+
+    async def interrupted(*args: Any, **kw: Any) -> Any:
+        raise NeedsPerson("an earlier cancellation of this order was cut off")
+
+    backend.cancel_order = interrupted  # a Shopify write whose outcome is unknown
+    args = {"order_id": oid, "reason": "no longer needed"}
+    ask = await t.call("cancel_pending_order", args)
+    assert ask.confirmation is not None
+    t.confirm(ask.confirmation.token)
+    result = await t.call("cancel_pending_order", args)
+    assert result.held is not None and "cut off" in result.held  # handed to a person
+    assert not result.ok and result.error is None

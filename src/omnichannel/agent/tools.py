@@ -33,6 +33,7 @@ from omnichannel.commerce import (
     Commerce,
     CommerceError,
     Customer,
+    NeedsPerson,
     Order,
     OrderStatus,
     Product,
@@ -184,6 +185,9 @@ class ToolBox:
                     self.proposed.append({"tool": name, "args": args})
                     return ToolResult(DEFERRED)
             out = await fn(**args)
+        except NeedsPerson as exc:  # the shop's state is uncertain: a person checks
+            self._refund = 0.0
+            return ToolResult("", held=f"the shop needs a person to check: {exc}")
         except (ToolError, CommerceError) as exc:
             self._refund = 0.0
             return ToolResult("", error=f"Error: {exc}")

@@ -19,6 +19,7 @@ from omnichannel.commerce.protocol import (
     Commerce,
     CommerceError,
     InvalidRequest,
+    NeedsPerson,
     NotEligible,
     NotFound,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "Customer",
     "Fulfillment",
     "InvalidRequest",
+    "NeedsPerson",
     "NotEligible",
     "NotFound",
     "Order",

@@ -30,6 +30,11 @@ class InvalidRequest(CommerceError):
     """Wrong items, unknown payment method, not enough gift-card balance, and the like."""
 
 
+class NeedsPerson(CommerceError):
+    """The shop's state is uncertain (a write cut off mid-way, a job still running, a
+    change the shop reported but did not make): a person checks, the agent hands off."""
+
+
 class Commerce(Protocol):
     """Async access to one shop. Every write takes an idempotency key: the same key twice
     changes nothing the second time and returns the first outcome with `replayed=True`."""

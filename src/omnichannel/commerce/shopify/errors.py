@@ -9,7 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from omnichannel.commerce.protocol import CommerceError, InvalidRequest, NotEligible, NotFound
+from omnichannel.commerce.protocol import (
+    CommerceError,
+    InvalidRequest,
+    NeedsPerson,
+    NotEligible,
+    NotFound,
+)
 
 
 class ShopifyError(CommerceError):
@@ -63,15 +69,15 @@ class ShopifyNotFound(UserError, NotFound):
         NotFound.__init__(self, self._explain(action, error))
 
 
-class NotApplied(CommerceError):
+class NotApplied(NeedsPerson):
     """Shopify answered success but a re-read shows the change is not there."""
 
 
-class StillProcessing(CommerceError):
+class StillProcessing(NeedsPerson):
     """An asynchronous job (a cancellation) did not finish in time; asking again resumes it."""
 
 
-class UncertainWrite(CommerceError):
+class UncertainWrite(NeedsPerson):
     """An earlier attempt with this key was interrupted; staff must check before retrying."""
 
 
