@@ -557,3 +557,16 @@ class EmailDriver:
             await live.adapter.stop()
         live.sink.stop()
         live.dovecot.close()
+
+
+async def test_doctor_probe_checks_smtp_without_sending(live, gateway_factory) -> None:  # type: ignore[no-untyped-def]
+    gw = await gateway_factory()
+    adapter = await live.attach(gw)
+    try:
+        assert "accepted EHLO" in await adapter.probe()
+        assert live.sink.all == []  # nothing was sent
+        closed = EmailAdapter(settings(live.dovecot.port, free_port(), live.state))
+        with pytest.raises(OSError):
+            await closed.probe()
+    finally:
+        await live.detach(gw)

@@ -200,6 +200,24 @@ class EmailAdapter:
         async with self._lock:
             await asyncio.to_thread(write_atomic, self.path, self.state.dumps())
 
+    async def probe(self) -> str:
+        """For `omnichannel doctor`: SMTP connect, EHLO, STARTTLS/TLS and login, without
+        sending anything; raises with the server's answer when one step fails."""
+        s = self.settings
+        password = s.smtp_password.get_secret_value() if s.smtp_password else None
+        client = aiosmtplib.SMTP(
+            hostname=s.smtp_host, port=s.smtp_port, use_tls=s.smtp_security == "tls",
+            start_tls=s.smtp_security == "starttls", timeout=s.timeout,
+            tls_context=s.tls_context() if s.smtp_security != "none" else None)
+        await client.connect()
+        try:
+            if s.smtp_user and password:
+                await client.login(s.smtp_user, password)
+            return f"SMTP {s.smtp_host}:{s.smtp_port} accepted EHLO" + (
+                " and the login" if s.smtp_user else "")
+        finally:
+            client.close()
+
     # outbound
     async def send(self, outbound: Outbound) -> DeliveryReceipt:
         s, ctx = self.settings, self.ctx

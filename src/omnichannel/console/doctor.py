@@ -240,6 +240,15 @@ async def _probe_channels(r: Report, config: Config, channels: dict[str, Any]) -
             try:
                 await asyncio.wait_for(adapter.start(GatewayContext(rt, name)), 30)
                 r.add(f"channel {name}", "ok", "credentials accepted (probed now)")
+                probe = getattr(adapter, "probe", None)  # a second leg (email's SMTP)
+                if probe is not None:
+                    try:
+                        r.add(f"channel {name} (send)", "ok", await asyncio.wait_for(probe(),
+                                                                                      30))
+                    except Exception as exc:
+                        r.add(f"channel {name} (send)", "fail",
+                              f"{type(exc).__name__}: {str(exc)[:200]}",
+                              "check the SMTP host, port, security and login")
             except AdapterAuthFailed as exc:
                 r.add(f"channel {name}", "fail", f"credentials refused: {exc}",
                       f"check the token / password in [channels.{name}]")
