@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from omnichannel.analytics.resolution import Outcome, Rule, fin, outcome, zendesk
+from omnichannel.analytics.resolution import Outcome, Pending, Rule, fin, outcome, zendesk
 from omnichannel.analytics.revenue import Revenue, influenced
 from omnichannel.analytics.settings import AnalyticsSettings
 from omnichannel.commerce import Commerce
@@ -129,6 +129,10 @@ class Report:
     conversations: int = 0
     engaged: int = 0
     greeting_only: int = 0
+    # Engaged conversations whose rule window is still running: left out of the rates
+    # until it passes (they are neither resolved nor failed yet).
+    waiting: int = 0
+    decided: int = 0
     resolved: int = 0
     automated: int = 0
     confirmed: int = 0
@@ -139,8 +143,8 @@ class Report:
     durable_known: int = 0  # resolutions old enough to know
     reopened: int = 0
     pending: dict[str, int] = field(default_factory=dict)
-    automated_rate: float | None = None  # automated / engaged
-    resolution_rate: float | None = None  # resolved / engaged
+    automated_rate: float | None = None  # automated / decided
+    resolution_rate: float | None = None  # resolved / decided
     durable_rate: float | None = None  # durable / durable_known
     rules: list[RuleSummary] = field(default_factory=list)
     first_response_agent: Timing = Timing()
@@ -208,6 +212,14 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
+def _waiting(o: Outcome) -> bool:
+    return o.pending is Pending.WAITING
+
+
+def _decided(outs: Iterable[Outcome]) -> int:
+    return sum(o.engaged and not _waiting(o) for o in outs)
+
+
 def _resolution(report: Report, outcomes: list[Outcome]) -> None:
     report.conversations = len(outcomes)
     report.engaged = sum(o.engaged for o in outcomes)
@@ -223,8 +235,10 @@ def _resolution(report: Report, outcomes: list[Outcome]) -> None:
     report.durable = sum(o.durable for o in resolved)
     report.reopened = sum(o.reopened > 0 for o in outcomes)
     report.pending = dict(Counter(o.pending.value for o in outcomes if o.pending).most_common())
-    report.automated_rate = _rate(report.automated, report.engaged)
-    report.resolution_rate = _rate(report.resolved, report.engaged)
+    report.waiting = sum(_waiting(o) for o in outcomes)
+    report.decided = report.engaged - report.waiting
+    report.automated_rate = _rate(report.automated, report.decided)
+    report.resolution_rate = _rate(report.resolved, report.decided)
     report.durable_rate = _rate(report.durable, report.durable_known)
 
 
@@ -232,14 +246,12 @@ def _rule_summary(name: str, rule: Rule, histories: list[History], now: float,
                   durable_days: float) -> RuleSummary:
     outs = [outcome(h, rule, now, durable_days) for h in histories]
     kinds = Counter(o.kind.value for o in outs if o.kind is not None)
-    engaged = sum(o.engaged for o in outs)
     automated = sum(o.automated for o in outs)
     return RuleSummary(
         rule=name, definition=rule.summary, resolved=sum(o.resolved for o in outs),
         automated=automated, confirmed=kinds["confirmed"], assumed=kinds["assumed"],
-        closed=kinds["closed"], waiting=sum(o.pending is not None and o.pending.value ==
-                                            "waiting" for o in outs),
-        automated_rate=_rate(automated, engaged))
+        closed=kinds["closed"], waiting=sum(_waiting(o) for o in outs),
+        automated_rate=_rate(automated, _decided(outs)))
 
 
 def timing(values: Iterable[float]) -> Timing:
@@ -327,7 +339,7 @@ def _categories(histories: list[History], outcomes: list[Outcome]) -> list[Categ
             name=name, conversations=len(outs), engaged=engaged,
             resolved=sum(o.resolved for o in outs), automated=automated,
             handed_off=sum(o.handed_off for o in outs),
-            automated_rate=_rate(automated, engaged)))
+            automated_rate=_rate(automated, _decided(outs))))
     return out
 
 
@@ -453,7 +465,7 @@ def _days(histories: list[History], outcomes: list[Outcome], settings: Analytics
         days.append(Day(
             day=d.isoformat(), conversations=len(outs), engaged=engaged,
             resolved=sum(o.resolved for o in outs), automated=automated,
-            automated_rate=_rate(automated, engaged), first_response_median=frt.median,
+            automated_rate=_rate(automated, _decided(outs)), first_response_median=frt.median,
             csat_average=round(sum(scores) / len(scores), 2) if scores else None,
             csat_ratings=len(scores), cost_usd=round(cost.get(d, 0.0), 6)))
         d += timedelta(days=1)

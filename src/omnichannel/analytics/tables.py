@@ -14,6 +14,10 @@ from omnichannel.analytics.accounting import Report, Timing
 def duration(seconds: float | None) -> str:
     if seconds is None:
         return "-"
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    if seconds < 10:
+        return f"{seconds:.1f} s"
     if seconds < 90:
         return f"{seconds:.0f} s"
     if seconds < 90 * 60:
@@ -63,6 +67,8 @@ def text(report: Report) -> str:
         ["conversations", r.conversations, ""],
         ["greetings only (not counted)", r.greeting_only, ""],
         ["engaged", r.engaged, ""],
+        ["  still inside the rule's window", r.waiting, ""],
+        ["  decided (the rates' base)", r.decided, ""],
         ["resolved", r.resolved, percent(r.resolution_rate)],
         ["  confirmed", r.confirmed, ""],
         ["  assumed", r.assumed, ""],
@@ -72,7 +78,8 @@ def text(report: Report) -> str:
         ["durable (of resolutions old enough)", f"{r.durable}/{r.durable_known}",
          percent(r.durable_rate)],
         ["reopened", r.reopened, ""],
-        *[[f"not resolved: {k.replace('_', ' ')}", v, ""] for k, v in r.pending.items()],
+        *[[f"not resolved: {k.replace('_', ' ')}", v, ""] for k, v in r.pending.items()
+          if k != "waiting"],
     ]))
     parts.append(table("Resolution rules side by side",
                        ["rule", "resolved", "automated", "confirmed", "assumed", "closed",
@@ -140,7 +147,8 @@ def text(report: Report) -> str:
 def rows(report: Report) -> Iterator[tuple[str, str, str, object]]:
     """(section, name, metric, value): every figure of the report, one per row."""
     r = report
-    for key in ("conversations", "engaged", "greeting_only", "resolved", "automated",
+    for key in ("conversations", "engaged", "greeting_only", "waiting", "decided", "resolved",
+                "automated",
                 "confirmed", "assumed", "closed", "resolved_by_staff", "durable",
                 "durable_known", "reopened", "automated_rate", "resolution_rate",
                 "durable_rate", "handoffs", "handoff_rate", "cost_usd",

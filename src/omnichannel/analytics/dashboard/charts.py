@@ -7,6 +7,7 @@ at both ends and the middle, and one mark per day (`rect.bar` or `circle.point`)
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from html import escape
 
@@ -52,10 +53,14 @@ def _y(value: float, top: float) -> float:
 
 
 def _top(values: list[float], fixed: float | None) -> float:
+    """The axis top: `fixed`, else the next round number (1, 2, 2.5, 5 x 10^k) over the peak."""
     if fixed is not None:
         return fixed
     peak = max(values, default=0.0)
-    return peak * 1.1 if peak > 0 else 1.0
+    if peak <= 0:
+        return 1.0
+    scale = 10 ** math.floor(math.log10(peak))
+    return next(m * scale for m in (1, 2, 2.5, 5, 10) if m * scale >= peak)
 
 
 def bars(title: str, points: Sequence[Point], fmt: Callable[[float], str] = lambda v: f"{v:g}",

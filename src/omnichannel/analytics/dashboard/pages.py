@@ -42,7 +42,7 @@ def layout(title: str, body: str, csrf: str | None, active: str = "") -> str:
     return (
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        f"<title>{escape(title)} · omnichannel</title>"
+        f"<title>{escape(title)} · omnichannel</title><link rel=\"icon\" href=\"data:,\">"
         f'<link rel="stylesheet" href="{PREFIX}/static/dashboard.css">'
         f'<script src="{PREFIX}/static/dashboard.js" defer></script></head>'
         f"<body><header><strong>omnichannel</strong>{nav}</header>"
@@ -89,7 +89,7 @@ def overview(report: Report, queue: list[QueuedHandoff], days: int, zone: ZoneIn
     tiles = "".join([
         _tile("Conversations", str(r.conversations), f"{r.engaged} engaged", "conversations"),
         _tile("Automated resolution", percent(r.automated_rate),
-              f"{r.automated} of {r.engaged} engaged", "automated_rate"),
+              f"{r.automated} of {r.decided} decided ({r.waiting} waiting)", "automated_rate"),
         _tile("Resolved", percent(r.resolution_rate),
               f"{r.confirmed} confirmed, {r.assumed} assumed, {r.closed} closed", "resolved"),
         _tile("First response (agent)", duration(r.first_response_agent.median),
