@@ -173,9 +173,9 @@ def rows(report: Report) -> Iterator[tuple[str, str, str, object]]:
         for key in ("conversations", "engaged", "resolved", "automated", "handed_off",
                     "automated_rate"):
             yield "category", c.name, key, getattr(c, key)
-    for c in r.csat:
+    for rating in r.csat:
         for key in ("ratings", "average", "satisfied"):
-            yield "csat", c.by, key, getattr(c, key)
+            yield "csat", rating.by, key, getattr(rating, key)
     for x in r.routes:
         for key in ("turns", "calls", "prompt_tokens", "completion_tokens", "cost_usd"):
             yield "route", f"{x.tier}/{x.model}", key, getattr(x, key)

@@ -88,6 +88,7 @@ def histories(conn: sqlite3.Connection, since: float, until: float | None = None
 
 def _histories(conn: sqlite3.Connection, since: float, until: float | None,
                conversation_id: int | None) -> list[History]:
+    args: list[float]
     if conversation_id is not None:
         where, args = "c.id = ?", [conversation_id]
     else:

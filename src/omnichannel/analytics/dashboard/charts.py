@@ -59,7 +59,7 @@ def _top(values: list[float], fixed: float | None) -> float:
     peak = max(values, default=0.0)
     if peak <= 0:
         return 1.0
-    scale = 10 ** math.floor(math.log10(peak))
+    scale = 10.0 ** math.floor(math.log10(peak))
     return next(m * scale for m in (1, 2, 2.5, 5, 10) if m * scale >= peak)
 
 
