@@ -146,6 +146,10 @@ async def test_confirmed_resolution_by_words_or_button(store: Store) -> None:
     assert outcome(await chat.history(), zendesk(), at(1)).pending is Pending.WAITING
     assert outcome(await chat.history(), zendesk(), at(73)).kind is Kind.CONFIRMED
 
+    ack = await (await Chat(store).says("Is there a warranty?")).agent("Two years.")
+    await ack.says("ok thanks")
+    assert outcome(await ack.history(), fin(), at(0.01)).kind is Kind.CONFIRMED
+
     button = await (await Chat(store).says("Do you ship to Canada?")).agent(
         "We do, 7-10 days.", buttons=(Button("Solved", "solved"), Button("More help", "more")))
     await button.says("", button="solved")
@@ -189,6 +193,15 @@ async def test_a_handoff_is_never_a_resolution_until_staff_resolve(store: Store)
     await quiet.staff("Hello, how can I help?")
     o = outcome(await quiet.history(), fin(), at(100))
     assert not o.resolved and o.pending is Pending.HANDOFF and o.handoff_reason == "requested"
+    # Staff taking over unasked: their first response counts from the request waiting.
+    taken = await (await Chat(store).says("Where is my order?")).agent("It shipped.")
+    await taken.age(H)
+    await taken.says("It says delivered but it isn't here")
+    await taken.age(10 * 60)
+    await taken.staff("Sorry! I'm opening a carrier claim now.")
+    o = outcome(await taken.history(), fin(), at(0))
+    assert o.handoff_reason == "staff_takeover"
+    assert o.staff_first_response is not None and 10 * 60 - 5 < o.staff_first_response < 11 * 60
     # Staff closing it is a (staff) resolution.
     await store.set_status(quiet.cid, Status.RESOLVED)
     o = outcome(await quiet.history(), fin(), at(100))

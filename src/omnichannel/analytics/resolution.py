@@ -34,6 +34,7 @@ from omnichannel.store.analytics import History, MessageRow
 
 HOUR = 3600.0
 DAY = 86400.0
+TAKEOVER = "staff_takeover"
 
 
 class Kind(StrEnum):
@@ -95,6 +96,11 @@ class Say(StrEnum):
 SOLVED_BUTTONS = frozenset({"solved", "resolved", "that_helped", "helped", "csat_solved"})
 UNSOLVED_BUTTONS = frozenset({"not_solved", "unsolved", "more_help", "get_more_help",
                               "handoff"})
+# "ok thanks", "great, thank you!", "perfect": acknowledging an answer (Fin's own example).
+_ACK = re.compile(
+    r"^\s*(ok(ay)?|great|perfect|awesome|cool|brilliant|lovely|nice|excellent|got it|"
+    r"understood|all right|alright|super|wonderful)\b[\s,!.]*((thanks|thank you|thx|ty|"
+    r"cheers)\b[\s\w!.,']{0,30})?$", re.I)
 _SOLVED = re.compile(
     r"\b(solved|resolved|sorted|fixed|works now|working now|that (helped|helps|did it|"
     r"answers it|answered it|works)|all good|problem solved|perfect)\b", re.I)
@@ -118,7 +124,7 @@ def classify(msg: MessageRow) -> Say:
         return Say.SMALLTALK
     if wants_person(text) or red_flag(text) or _UNSOLVED.search(text):
         return Say.UNSOLVED
-    if is_thanks(text) or (_SOLVED.search(text) and len(text) <= 80):
+    if is_thanks(text) or _ACK.match(text) or (_SOLVED.search(text) and len(text) <= 80):
         return Say.CONFIRM
     if is_greeting(text) or is_goodbye(text):
         return Say.SMALLTALK
@@ -171,7 +177,7 @@ def handoff_of(h: History) -> tuple[float, str] | None:
             # Staff taking over unasked (a reply from the CLI, Slack's or the dashboard's
             # take-over) all read as one reason.
             reason = str(e.detail.get("reason") or "takeover")
-            found.append((e.created_at, e.id, "staff_takeover" if reason.endswith(
+            found.append((e.created_at, e.id, TAKEOVER if reason.endswith(
                 ("_message", "takeover")) else reason))
     if not found:
         return None
@@ -214,6 +220,7 @@ def outcome(h: History, rule: Rule, now: float, durable_days: float = 7.0) -> Ou
     steps.sort(key=lambda s: (s[0], s[1], s[2]))
 
     first_customer: float | None = None
+    waiting_since: float | None = None  # the oldest request still without an answer
     last_activity = h.created_at
     owner = "agent"
     waiting = False  # a request without an answer yet
@@ -246,6 +253,8 @@ def outcome(h: History, rule: Rule, now: float, durable_days: float = 7.0) -> Ou
                 elif answer is not None and not waiting and (
                         confirmed_at is not None or at - answer.created_at >= rule.window):
                     out.reopened += 1  # a resolution that had been counted comes back
+                if not waiting:
+                    waiting_since = at
                 waiting, confirmed_at = True, None
                 unsolved = say is Say.UNSOLVED
             elif say is Say.CONFIRM and answer is not None and not waiting:
@@ -256,7 +265,10 @@ def outcome(h: History, rule: Rule, now: float, durable_days: float = 7.0) -> Ou
         if what == "staff":
             out.staff_replied = True
             if out.staff_first_response is None:
-                start = out.handoff_at if out.handoff_at is not None else first_customer
+                # From the agent's handoff; when staff took over unasked, from the oldest
+                # request the shopper was still waiting on (none: nobody was waiting).
+                start = (out.handoff_at if out.handoff_reason not in (None, TAKEOVER)
+                         else waiting_since if waiting else None)
                 if start is not None and at >= start:
                     out.staff_first_response = at - start
         # While staff own the conversation the agent's words (the handoff turn's own
