@@ -167,13 +167,16 @@ class ListedConversation:
 
 def conversation_list(conn: sqlite3.Connection, channel: str | None, owner: str | None,
                       status: str | None, limit: int) -> list[ListedConversation]:
-    """The newest conversations first, optionally filtered, with their last visible message."""
+    """The most recently active conversations first, optionally filtered, with their last
+    visible message."""
     clauses, args = [], []
     for column, value in (("channel", channel), ("owner", owner), ("status", status)):
         if value:
             clauses.append(f"c.{column} = ?")
             args.append(value)
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+    # The page of conversations first (most recently active), then their details: the
+    # per-row lookups run for the page only, not for every conversation in the store.
     rows = conn.execute(
         "SELECT c.id, c.channel, c.chat_id, c.status, c.owner, c.intent, c.handoff_reason, "
         "c.created_at, c.updated_at, "
@@ -182,10 +185,12 @@ def conversation_list(conn: sqlite3.Connection, channel: str | None, owner: str 
         "l.role AS last_role, l.text AS last_text, l.created_at AS last_at, "
         "(SELECT COUNT(*) FROM outbox o WHERE o.conversation_id = c.id "
         " AND o.status = 'uncertain') AS uncertain "
-        "FROM conversations c LEFT JOIN messages l ON l.id = ("
+        f"FROM (SELECT * FROM conversations c {where} "
+        " ORDER BY c.updated_at DESC, c.id DESC LIMIT ?) c "
+        "LEFT JOIN messages l ON l.id = ("
         " SELECT MAX(id) FROM messages m2 WHERE m2.conversation_id = c.id "
         " AND m2.role != 'note') "
-        f"{where} ORDER BY COALESCE(l.created_at, c.updated_at) DESC, c.id DESC LIMIT ?",
+        "ORDER BY c.updated_at DESC, c.id DESC",
         (*args, limit),
     ).fetchall()
     return [
