@@ -94,7 +94,8 @@ def _histories(conn: sqlite3.Connection, since: float, until: float | None,
     else:
         where, args = "c.created_at >= ? AND c.created_at < ?", [since, until or 1e18]
     rows = conn.execute(
-        "SELECT c.*, json_extract(c.tool_session, '$.customer_id') AS customer_id, "
+        "SELECT c.*, CASE WHEN json_valid(c.tool_session) "
+        "THEN json_extract(c.tool_session, '$.customer_id') END AS customer_id, "
         "CASE WHEN p.email_verified = 1 THEN p.email END AS verified_email, "
         "(SELECT MIN(n.created_at) FROM conversations n WHERE n.channel = c.channel "
         "AND n.account = c.account AND n.chat_id = c.chat_id AND n.id > c.id) AS next_at "
