@@ -565,7 +565,8 @@ async def test_metrics_parse_with_prometheus_clients_own_parser(tmp_path: Path) 
     from tests.conftest import make_config
 
     app = build_app(make_config(tmp_path, "[outbox]\nmax_attempts = 2", engine="builtin"))
-    app.router.add_get("/metrics", metrics)  # what app.py mounts
+    if not any(r.canonical == "/metrics" for r in app.router.resources()):
+        app.router.add_get("/metrics", metrics)  # what app.py mounts
     client = TestClient(TestServer(app))
     await client.start_server()
     try:
@@ -781,3 +782,26 @@ async def test_dashboard_staff_actions_need_the_csrf_token(dashboard: Any) -> No
     page = await (await client.get(f"/dashboard/conversations/{cid}")).text()
     assert "Marked resolved" not in page and "Resolved from the dashboard" in page
     assert "owner is now staff (staff_takeover)" in page or "(takeover)" in page
+
+
+def test_settings_come_from_the_config_tables_once_they_exist() -> None:
+    from types import SimpleNamespace
+
+    from omnichannel.analytics.settings import (
+        DashboardSettings,
+        analytics_settings,
+        dashboard_settings,
+    )
+    from omnichannel.config import Config
+
+    # Today's Config has no [analytics] or [dashboard]: the defaults (dashboard off).
+    assert analytics_settings(Config()).resolution_rule == "fin"
+    assert not dashboard_settings(Config()).enabled
+    # With the tables (config.py carrying these models, or its own copies of them).
+    config = SimpleNamespace(analytics=AnalyticsSettings(resolution_rule="zendesk",
+                                                         fin_window_hours=12),
+                             dashboard={"enabled": False, "poll_seconds": 2})
+    assert analytics_settings(config).fin_window_hours == 12
+    assert dashboard_settings(config) == DashboardSettings(poll_seconds=2)
+    with pytest.raises(ValueError):
+        AnalyticsSettings(timezone="Mars/Olympus_Mons")
