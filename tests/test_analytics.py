@@ -21,7 +21,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from omnichannel.agent.guardrails import ActionEntry
-from omnichannel.analytics.accounting import Prices, build, category, compute
+from omnichannel.analytics.accounting import build, category, compute
+from omnichannel.analytics.cost import Prices
 from omnichannel.analytics.resolution import Kind, Pending, fin, outcome, zendesk
 from omnichannel.analytics.revenue import influenced
 from omnichannel.analytics.settings import AnalyticsSettings

@@ -64,7 +64,8 @@ def since_of(value: str, zone: str, now: float | None = None) -> float:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     from omnichannel.analytics import tables
-    from omnichannel.analytics.accounting import build, prices_for
+    from omnichannel.analytics.accounting import build
+    from omnichannel.analytics.cost import prices_for
     from omnichannel.analytics.settings import analytics_settings
     from omnichannel.config import load
 

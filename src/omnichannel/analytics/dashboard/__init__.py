@@ -14,7 +14,7 @@ def setup_dashboard(app: web.Application, settings: DashboardSettings | None = N
     `settings` default to the config's `[dashboard]` table. Returns whether it mounted;
     a second call changes nothing.
     """
-    from omnichannel.analytics.accounting import prices_for
+    from omnichannel.analytics.cost import prices_for
     from omnichannel.analytics.dashboard import views
     from omnichannel.analytics.dashboard.auth import Signer, Throttle, state_secret
     from omnichannel.analytics.settings import analytics_settings, dashboard_settings

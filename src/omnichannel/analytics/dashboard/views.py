@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from omnichannel.analytics.accounting import Prices, Report, build, rules_for
+from omnichannel.analytics.accounting import Report, build, rules_for
+from omnichannel.analytics.cost import Prices
 from omnichannel.analytics.dashboard import pages
 from omnichannel.analytics.dashboard.auth import (
     COOKIE,
