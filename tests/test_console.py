@@ -437,3 +437,69 @@ async def test_an_assisted_cancel_runs_only_when_staff_approve(gateway_factory, 
                                            "'cancel_pending_order' AND approved_by IS NOT NULL")]
 
     assert await gw.store.db.read(who) == ["staff:U0STAFF"]
+
+
+# ---------------------------------------------------------------- satisfaction rating
+async def test_csat_is_asked_once_after_a_resolution_and_recorded(gateway_factory, slack) -> None:  # type: ignore[no-untyped-def]
+    gw = await gateway_factory(engine="builtin")
+    await gw.loopback.say("how long does shipping take?")
+    await gw.loopback.reply()
+    pub = await gw.loopback.say("thanks, that's all")
+    await gw.loopback.reply()  # "You're welcome! ..."
+    question = await gw.loopback.reply()
+    assert question.role is Role.SYSTEM and "rate this conversation" in question.text
+    assert [b.value for b in question.buttons] == [f"csat:{n}" for n in range(1, 6)] or \
+        "Reply with a number" in question.text
+    await gw.loopback.say("thank you!")  # a second thank-you: not asked again
+    await gw.loopback.reply()
+    await asyncio.sleep(0.3)
+    assert gw.loopback.queue("shopper").empty()
+    await gw.loopback.say("4", button_value="csat:4")
+    assert (await gw.loopback.reply()).text == "Thank you for your rating!"
+    await gw.loopback.say("5", button_value="csat:5")  # rated once
+    await asyncio.sleep(0.3)
+    assert gw.loopback.queue("shopper").empty()
+
+    def ratings(conn):  # type: ignore[no-untyped-def]
+        return [json.loads(r[0]) for r in conn.execute(
+            "SELECT detail FROM events WHERE kind = 'csat' AND conversation_id = ?",
+            (pub.conversation_id,))]
+
+    assert await gw.store.db.read(ratings) == [{"score": 4, "by": "agent"}]
+
+
+async def test_csat_after_a_staff_resolve_never_after_anger(gateway_factory, slack) -> None:  # type: ignore[no-untyped-def]
+    gw = await console_gateway(gateway_factory, slack)
+    conv = await handed_off(gw)
+    ts = await thread_of(gw, conv)
+    await staff_says(gw, ts, "Sorted: a new one ships today.", "7.1")
+    await gw.loopback.reply()
+    await press(gw, "resolve", str(conv), "rs")
+    question = await gw.loopback.reply()
+    assert "rate this conversation" in question.text
+    await gw.loopback.say("5", button_value="csat:5")  # lands on the resolved conversation
+    assert (await gw.loopback.reply()).text == "Thank you for your rating!"
+    convs = await gw.store.list_conversations()
+    assert [c.id for c in convs] == [conv]  # no new conversation for the rating
+
+    def rating(conn):  # type: ignore[no-untyped-def]
+        return [json.loads(r[0]) for r in conn.execute(
+            "SELECT detail FROM events WHERE kind = 'csat'")]
+
+    assert await gw.store.db.read(rating) == [{"score": 5, "by": "staff"}]
+    angry = await handed_off_angrily(gw)
+    ts2 = await thread_of(gw, angry)
+    await press(gw, "resolve", str(angry), "rs2")
+    await until(lambda: any("resolved it." in (m["text"] or "") for m in in_thread(slack, ts2)))
+    await asyncio.sleep(0.3)
+    assert gw.loopback.queue("angry").empty()  # no rating asked after anger
+
+
+async def handed_off_angrily(gw: Gateway) -> int:
+    pub = await gw.loopback.say("This is ridiculous, you people are useless and I am furious!",
+                                chat_id="angry")
+    await until(lambda: _owner(gw, pub.conversation_id, Owner.STAFF))
+    await asyncio.sleep(0.3)
+    while not gw.loopback.queue("angry").empty():  # the reply and the notice
+        await gw.loopback.reply("angry")
+    return pub.conversation_id

@@ -23,6 +23,8 @@ from omnichannel.agent.knowledge import (
     find_documents,
     load_document,
 )
+from omnichannel.analytics.dashboard import setup_dashboard
+from omnichannel.analytics.metrics import metrics
 from omnichannel.channel import (
     Adapter,
     Brand,
@@ -253,6 +255,8 @@ def build_app(config: Config, *, engine_name: str | None = None) -> web.Applicat
         app.cleanup_ctx.append(console_ctx)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)
+    setup_dashboard(app)  # /dashboard only when [dashboard] enabled = true
     app.router.add_route("*", "/{tail:.*}", _dispatch)
     return app
 

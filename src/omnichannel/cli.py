@@ -358,6 +358,9 @@ def build_parser() -> argparse.ArgumentParser:
     from omnichannel.datacare.commands import register as register_datacare
 
     register_datacare(sub)
+    from omnichannel.analytics.commands import register as register_analytics
+
+    register_analytics(sub)
     return p
 
 

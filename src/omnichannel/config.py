@@ -25,6 +25,8 @@ from pydantic import (
     model_validator,
 )
 
+from omnichannel.analytics.settings import AnalyticsSettings, DashboardSettings
+
 _REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -297,6 +299,8 @@ class Config(Section):
     retention: RetentionConfig = RetentionConfig()
     autonomy: AutonomyConfig = AutonomyConfig()
     console: ConsoleConfig = ConsoleConfig()
+    analytics: AnalyticsSettings = AnalyticsSettings()
+    dashboard: DashboardSettings = DashboardSettings()
     # Each table is validated by its adapter's `config_model` (registry.validate_channels).
     channels: dict[str, dict[str, Any]] = {}
     source: str = Field("<defaults>", exclude=True)

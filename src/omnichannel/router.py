@@ -21,7 +21,7 @@ from omnichannel import faults
 from omnichannel.agent import Deps, Engine, Handoff, HandoffReason, Turn
 from omnichannel.agent.categories import WRITE_CATEGORY, category_for
 from omnichannel.agent.guardrails import Policy, Session, Verification
-from omnichannel.agent.intents import redact_cards
+from omnichannel.agent.intents import is_goodbye, is_thanks, redact_cards
 from omnichannel.agent.tools import ToolBox
 from omnichannel.channel import (
     Adapter,
@@ -45,6 +45,11 @@ HOLDING_REPLY = (
     "Sorry, I'm having trouble answering right now. I've passed your message to our team "
     "so a person can pick it up."
 )
+CSAT_QUESTION = "Did we solve it? Please rate this conversation from 1 (poor) to 5 (great)."
+CSAT_BUTTONS = tuple(Button(str(n), f"csat:{n}") for n in range(1, 6))
+CSAT_THANKS = "Thank you for your rating!"
+SMALL_TALK = ("greeting", "thanks", "goodbye", "echo")
+CSAT_TEXT = CSAT_QUESTION + " Reply with a number."
 # A stream of messages cannot postpone its answer forever.
 MAX_DEBOUNCE_WAIT = 10.0
 # Show "typing" only when an answer takes long enough for the shopper to wonder.
@@ -173,6 +178,8 @@ class Router:
             return
         conv = pending.conversation
         adapter = self._adapter(conv.channel)
+        if await self._rating(conv, pending, adapter):
+            return
         if conv.owner is Owner.STAFF:
             # Invariant 5: staff own it, the agent stays quiet; the console sees the message.
             await self.store.commit_turn(TurnWrite(conv.id, pending.journal_ids, []))
@@ -201,6 +208,12 @@ class Router:
             messages.append(_out(Role.AGENT, turn.text, turn.buttons, limit, max_buttons))
         if turn.handoff is not None:
             messages.append(_out(Role.SYSTEM, self.handoff_notice(), (), limit, 0))
+        # After a real answer (not a greeting alone) the shopper closes: ask for a rating.
+        ask_csat = (turn.handoff is None and draft is None and _closing(pending.history)
+                    and (conv.intent or "greeting") not in SMALL_TALK
+                    and await self.store.may_ask_csat(conv.id))
+        if ask_csat:
+            messages.append(csat_message(limit, max_buttons))
         failures = (conv.failures + 1) if turn.failed else 0
         outbox_ids = await self.store.commit_turn(
             TurnWrite(
@@ -216,6 +229,7 @@ class Router:
                 tool_session=tools.session.to_json() if tools else None,
                 usage=asdict(turn.usage) if turn.usage else None,
                 draft=draft,
+                csat_asked=ask_csat,
             )
         )
         if turn.handoff is not None:
@@ -226,6 +240,32 @@ class Router:
             for wake in self.staff_listeners:
                 wake()
         self.outbox.kick(conv.id, outbox_ids)
+
+    async def _rating(self, conv: Conversation, pending: PendingTurn,
+                      adapter: Adapter | None) -> bool:
+        """A press of a rating button: recorded once as the conversation's CSAT, thanked,
+        and never sent to the agent (so it also works on a resolved or staff-owned one)."""
+        last = pending.history[-1] if pending.history else None
+        if last is None or last.role is not Role.CUSTOMER:
+            return False
+        value = last.button_value or ""
+        typed = last.text.strip().rstrip(".!")
+        if value.startswith("csat:") and value[5:] in ("1", "2", "3", "4", "5"):
+            score = int(value[5:])
+        elif typed in ("1", "2", "3", "4", "5") and not value:
+            score = int(typed)  # a text channel: the digit answers the question, if asked
+        else:
+            return False
+        rated = await self.store.rate(conv.id, score)
+        if not rated and not value:
+            return False  # a plain "5" nobody asked for is a message for the agent
+        limit = adapter.capabilities.max_text_length if adapter else 4096
+        messages = [_out(Role.SYSTEM, CSAT_THANKS, (), limit, 0)] if rated else []
+        ids = await self.store.commit_turn(TurnWrite(conv.id, pending.journal_ids, messages,
+                                                     owner_epoch=conv.owner_epoch))
+        self.outbox.kick(conv.id, ids)
+        log.info("csat", extra={"score": score, "recorded": rated})
+        return True
 
     def handoff_notice(self, now: datetime | None = None) -> str:
         """In or out of business hours, honestly (config [handoff.hours])."""
@@ -304,11 +344,32 @@ class Router:
             )
 
 
+def csat_message(limit: int, max_buttons: int) -> OutMessage:
+    """The rating question: five buttons where the channel shows five, else typed digits."""
+    if max_buttons >= len(CSAT_BUTTONS):
+        return _out(Role.SYSTEM, CSAT_QUESTION, CSAT_BUTTONS, limit, max_buttons)
+    return _out(Role.SYSTEM, CSAT_TEXT, (), limit, 0)
+
+
+def csat_for(router: Router, channel: str) -> OutMessage:
+    adapter = router._adapter(channel)
+    return csat_message(adapter.capabilities.max_text_length if adapter else 4096,
+                        adapter.capabilities.max_buttons if adapter else 0)
+
+
+def _closing(history: Sequence[Message]) -> bool:
+    """The shopper's latest message closes the matter ("thanks", "that's all", "bye");
+    the store checks that someone had answered before (`may_ask`)."""
+    last = next((m for m in reversed(history) if m.role is Role.CUSTOMER), None)
+    return last is not None and (is_thanks(last.text) or is_goodbye(last.text))
+
+
 def _out(
     role: Role, text: str, buttons: tuple[Button, ...], limit: int, max_buttons: int
 ) -> OutMessage:
     """A message and its chunks; buttons ride on the last chunk, text-listed if unsupported."""
-    shown = buttons[:max_buttons] if max_buttons else ()
+    # All the choices or none: buttons the channel cannot show all of are listed in text.
+    shown = buttons if max_buttons and len(buttons) <= max_buttons else ()
     if buttons and not shown:
         text = text + "\n\n" + "\n".join(f"- {b.label}" for b in buttons)
     pieces = chunk_text(text, limit) or [text]

@@ -27,7 +27,7 @@ _GREETING = re.compile(
 )
 _THANKS = re.compile(
     r"^\s*(thanks|thank you|thx|ty|cheers|great,? thanks|perfect|awesome|that helps|"
-    r"that helped|got it)\b[\s\w!.,]{0,30}$",
+    r"that helped|got it)\b[\s\w!.,'’]{0,30}$",
     re.I,
 )
 _BYE = re.compile(r"^\s*(bye|goodbye|see you|that'?s all|that'?s it|nothing else|no,? thanks|"

@@ -11,7 +11,7 @@ import sys
 from omnichannel.config import Config
 from omnichannel.conversation import Owner, Role, Status
 from omnichannel.registry import AdapterUnavailable, load_class
-from omnichannel.router import chunks_for
+from omnichannel.router import chunks_for, csat_message
 from omnichannel.store import Store
 
 
@@ -61,5 +61,13 @@ async def resolve(store: Store, conversation_id: int) -> int:
         print(f"no conversation #{conversation_id}", file=sys.stderr)
         return 1
     await store.set_status(conversation_id, Status.RESOLVED)
-    print(f"#{conversation_id} resolved")
+    try:
+        caps = load_class(conv.channel).capabilities
+        question = csat_message(caps.max_text_length, caps.max_buttons)
+    except AdapterUnavailable:
+        question = csat_message(4096, 0)
+    asked = await store.ask_csat(conversation_id, question.text, question.chunks,
+                                 question.buttons)
+    print(f"#{conversation_id} resolved" + ("; the shopper is asked for a rating" if asked
+                                            else ""))
     return 0

@@ -34,7 +34,7 @@ from omnichannel import drafts
 from omnichannel.channel import AdapterAuthFailed, AdapterNotReady
 from omnichannel.config import SlackConsoleConfig
 from omnichannel.conversation import Owner, Role, Status
-from omnichannel.router import chunks_for
+from omnichannel.router import chunks_for, csat_for
 from omnichannel.staffconsole import blocks
 
 if TYPE_CHECKING:
@@ -323,7 +323,12 @@ class SlackConsole:
             if conv.status is not Status.RESOLVED:
                 await store.set_status(conv_id, Status.RESOLVED)
                 await store.note(conv_id, f"{user} resolved the conversation")
-                await self._say(conv_id, f"<@{user}> resolved it.")
+                question = csat_for(self.router, conv.channel)
+                ids = await store.ask_csat(conv_id, question.text, question.chunks,
+                                           question.buttons)
+                self.router.outbox.kick(conv_id, ids)
+                await self._say(conv_id, f"<@{user}> resolved it."
+                                + (" The shopper was asked for a rating." if ids else ""))
         elif action == "send_suggested":
             pending = await store.latest_draft(conv_id, "pending")
             if pending is not None:

@@ -20,6 +20,7 @@ from omnichannel.conversation import (
 )
 from omnichannel.store import actions as actions_sql
 from omnichannel.store import conversations as conv_sql
+from omnichannel.store import csat as csat_sql
 from omnichannel.store import knowledge as knowledge_sql
 from omnichannel.store import outbox as outbox_sql
 from omnichannel.store import staff as staff_sql
@@ -143,6 +144,18 @@ class Store:
         """One transaction: the row fails, the reply is queued on the fallback conversation
         (if any) and the note lands, so a crash never leaves a failed row nobody heard of."""
         return await self.db.write(_reroute, outbox_id, error, conversation_id, note, fallback)
+
+    # satisfaction rating
+    async def ask_csat(self, conversation_id: int, text: str,
+                       chunks: list[tuple[str, tuple[Button, ...]]],
+                       buttons: tuple[Button, ...]) -> list[int]:
+        return await self.db.write(csat_sql.ask, conversation_id, text, chunks, buttons)
+
+    async def may_ask_csat(self, conversation_id: int) -> bool:
+        return await self.db.read(csat_sql.may_ask, conversation_id)
+
+    async def rate(self, conversation_id: int, score: int) -> bool:
+        return await self.db.write(csat_sql.rate, conversation_id, score)
 
     # staff console
     async def draft(self, draft_id: int) -> Draft | None:

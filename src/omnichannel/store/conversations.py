@@ -103,9 +103,12 @@ def journal_inbound(conn: sqlite3.Connection, inbound: Inbound) -> Published:
         return Published(row["message_id"], row["conversation_id"], duplicate=True)
     journal_id = cur.lastrowid
     identity_id, contact_id = _identity(conn, inbound, now)
+    # A rating answers the question of a conversation that may be resolved already: it goes
+    # to the latest conversation of the chat instead of opening a new one.
+    rating = (inbound.button_value or "").startswith("csat:")
     conv = conn.execute(
         "SELECT id FROM conversations WHERE channel = ? AND account = ? AND chat_id = ? "
-        "AND status = 'open' ORDER BY id DESC LIMIT 1",
+        + ("" if rating else "AND status = 'open' ") + "ORDER BY id DESC LIMIT 1",
         (inbound.channel, inbound.account, inbound.chat_id),
     ).fetchone()
     if conv is None:

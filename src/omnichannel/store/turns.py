@@ -39,6 +39,8 @@ class TurnWrite:
     handoff_summary: str | None = None
     # Assisted / shadow mode: the agent's reply kept as a draft instead of being sent.
     draft: DraftWrite | None = None
+    # The turn carries the satisfaction question (recorded so it is asked once).
+    csat_asked: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +74,8 @@ def commit_turn(conn: sqlite3.Connection, turn: TurnWrite) -> list[int]:
         d = turn.draft
         add_draft(conn, turn.conversation_id, d.category, d.mode, d.text, d.buttons,
                   d.proposed, d.status)
+    if turn.csat_asked:
+        add_event(conn, turn.conversation_id, "csat_asked", {})
     mark_handled(conn, turn.journal_ids)
     if turn.usage:
         add_event(conn, turn.conversation_id, "llm_usage", turn.usage)
