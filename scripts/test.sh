@@ -25,6 +25,17 @@ if ! command -v dovecot >/dev/null 2>&1 && [ ! -x /usr/sbin/dovecot ]; then
   fi
 fi
 
+# systemd-analyze checks the unit `omnichannel service install` writes (tests/test_ops.py).
+if ! command -v systemd-analyze >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ]; then
+    echo "installing Debian's systemd (systemd-analyze) for the unit test" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null
+  else
+    echo "systemd-analyze is missing: run 'sudo apt-get install systemd' (the unit test needs it)" >&2
+  fi
+fi
+
 command -v uv >/dev/null 2>&1 || python3 -m pip install -q "uv==0.13.9"
 uv sync --frozen --extra test
 export LITELLM_LOCAL_MODEL_COST_MAP=True

@@ -78,6 +78,8 @@ def load(name: str) -> Any:
     path = FIXTURES / name
     if not path.is_file():
         fixture_files()
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"fixture {path} missing", pytrace=False)
         pytest.skip(f"{path} not found")
     return json.loads(path.read_text())
 
