@@ -129,3 +129,44 @@ async def until(check, timeout: float = 20.0, step: float = 0.02):  # type: igno
             return value
         await asyncio.sleep(step)
     raise AssertionError("condition not met in time")
+
+
+async def attach_adapter(gw, name: str, adapter):  # type: ignore[no-untyped-def]
+    """Start `adapter` inside a running in-process gateway the way app.py does (registry +
+    supervisor) and wait for its start to finish; returns the adapter."""
+    sup = gw.rt.launch(name, adapter)
+    assert sup.task is not None
+    await sup.task
+    return adapter
+
+
+async def settle(gw, name: str, timeout: float = 3.0) -> None:  # type: ignore[no-untyped-def]
+    """Let turns and replies in progress reach the channel's fake before it goes away (the
+    gateway itself stops lanes and the outbox before its channels). A row that cannot go
+    out (a test that stopped the platform) is the caller's to check."""
+    assert gw.rt.router is not None
+    await gw.rt.router.drain_lanes(timeout)
+
+    def busy(conn):  # type: ignore[no-untyped-def]
+        return conn.execute("SELECT COUNT(*) FROM outbox WHERE channel = ? AND status IN "
+                            "('queued', 'sending')", (name,)).fetchone()[0]
+
+    async def idle() -> bool:
+        return not await gw.store.db.read(busy)
+
+    try:
+        await until(idle, timeout=timeout)
+    except AssertionError:
+        pass
+
+
+async def detach_adapter(gw, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Settle, then stop the channel's supervisor and adapter and forget them."""
+    if name in gw.rt.adapters and gw.rt.store is not None:
+        await settle(gw, name)
+    sup = gw.rt.supervisors.pop(name, None)
+    if sup is not None:
+        await sup.stop()
+    adapter = gw.rt.adapters.pop(name, None)
+    if adapter is not None:
+        await adapter.stop()

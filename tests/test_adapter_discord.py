@@ -58,7 +58,7 @@ from tests.fake_discord import (
     TOKEN,
     FakeDiscord,
 )
-from tests.support import ROOT, free_port, until
+from tests.support import ROOT, attach_adapter, detach_adapter, free_port, until
 
 FIXTURES = ROOT.parent / "shared" / "fixtures" / "discord"
 NAME = "discord"
@@ -344,23 +344,11 @@ def test_config_is_strict_and_keeps_the_token_out_of_repr() -> None:
 # ---------------------------------------------------------------- through discord.py
 
 async def attach(gw: Gateway, config: DiscordConfig) -> DiscordAdapter:
-    """Start the adapter inside a running gateway the way app._adapter_ctx does."""
-    adapter = DiscordAdapter(config)
-    sup = gw.rt.launch(NAME, adapter)
-    assert sup.task is not None
-    await sup.task
-    return adapter
+    return await attach_adapter(gw, NAME, DiscordAdapter(config))  # type: ignore[no-any-return]
 
 
 async def detach(gw: Gateway) -> None:
-    if NAME in gw.rt.adapters and gw.rt.router is not None:
-        await gw.rt.router.drain_lanes(3.0)
-    sup = gw.rt.supervisors.pop(NAME, None)
-    if sup is not None:
-        await sup.stop()
-    adapter = gw.rt.adapters.pop(NAME, None)
-    if adapter is not None:
-        await adapter.stop()
+    await detach_adapter(gw, NAME)
 
 
 async def journal(gw: Gateway) -> list[tuple[str, int, str]]:

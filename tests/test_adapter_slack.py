@@ -48,7 +48,7 @@ from tests.fake_slack import (
     form,
     sign,
 )
-from tests.support import ROOT, free_port, until
+from tests.support import ROOT, attach_adapter, detach_adapter, free_port, settle, until
 
 FIXTURES = ROOT.parent / "shared" / "fixtures" / "slack"
 NAME = "slack"
@@ -87,41 +87,13 @@ def settings(fake: FakeSlack | str, **extra: Any) -> SlackConfig:
 
 
 async def attach(gw: Gateway, config: SlackConfig) -> SlackAdapter:
-    """Start the adapter inside a running gateway the way app._adapter_ctx does."""
-    adapter = SlackAdapter(config)
-    sup = gw.rt.launch(NAME, adapter)
-    assert sup.task is not None
-    await sup.task
-    return adapter
+    return await attach_adapter(gw, NAME, SlackAdapter(config))  # type: ignore[no-any-return]
 
 
-async def settle(gw: Gateway, timeout: float = 3.0) -> None:
-    """Let replies in progress reach the fake before the adapter goes away."""
-    assert gw.rt.router is not None
-    await gw.rt.router.drain_lanes(timeout)
-
-    def busy(conn):  # type: ignore[no-untyped-def]
-        return conn.execute("SELECT COUNT(*) FROM outbox WHERE channel = ? AND status IN "
-                            "('queued', 'sending')", (NAME,)).fetchone()[0]
-
-    async def idle() -> bool:
-        return not await gw.store.db.read(busy)
-
-    try:
-        await until(idle, timeout=timeout)
-    except AssertionError:
-        pass  # a row that cannot go out (the test stops Slack) is the caller's to check
 
 
 async def detach(gw: Gateway) -> None:
-    if NAME in gw.rt.adapters and gw.rt.store is not None:
-        await settle(gw)
-    sup = gw.rt.supervisors.pop(NAME, None)
-    if sup is not None:
-        await sup.stop()
-    adapter = gw.rt.adapters.pop(NAME, None)
-    if adapter is not None:
-        await adapter.stop()
+    await detach_adapter(gw, NAME)
 
 
 async def post(gw: Gateway, body: Any = None, *, raw: bytes | None = None,
@@ -479,7 +451,7 @@ async def test_message_in_reply_out_in_the_right_place(slack, fake) -> None:  # 
     stranger = {**follow, "ts": "1710000013.000100", "thread_ts": "1700000000.000001",
                 "text": "chatting among ourselves"}
     assert (await post(gw, event_body(stranger, "EvM4")))[0] == 200
-    await settle(gw)
+    await settle(gw, NAME)
     assert fake.posted.empty()
     assert len(await journal(gw)) == 3
 
@@ -530,7 +502,7 @@ async def test_buttons_go_out_as_block_kit_and_a_press_comes_back(slack, fake) -
         "D0SHOPPER", None, "Track my order")
     assert (await customer_texts(gw))[-1] == ("Track my order", "track")
     assert [e for e, _c, _m in await journal(gw)][-1] == "action:999.888.press"
-    await settle(gw)
+    await settle(gw, NAME)
     assert fake.posted.empty()
 
 
@@ -564,7 +536,7 @@ async def test_the_outbox_honours_retry_after(gateway_factory, fake) -> None:  #
         assert (await reply(fake))["text"] == "patience"
         refused, landed = fake.method_calls("chat.postMessage")
         assert landed.at - refused.at >= 1.0
-        await settle(gw)
+        await settle(gw, NAME)
         assert [(st, n) for st, n, _e in await outbox_rows(gw)] == [("sent", 2)]
         assert fake.posted.empty()
     finally:
@@ -582,7 +554,7 @@ async def test_a_dropped_connection_and_a_short_outage_deliver_once(slack, fake)
     await until(lambda: _retried(gw), timeout=10)
     await fake.start()
     assert (await reply(fake))["text"] == "second"
-    await settle(gw)
+    await settle(gw, NAME)
     assert [m["text"] for m in fake.messages] == ["first", "second"]
     assert [s for s, _a, _e in await outbox_rows(gw)] == ["sent", "sent"]
 
@@ -727,7 +699,7 @@ async def test_socket_mode_stores_then_acks_and_answers(gateway_factory, fake) -
         pressed = await fake.deliver(press, kind="interactive")
         assert (await asyncio.wait_for(fake.acks.get(), 5))["envelope_id"] == pressed
         assert (await reply(fake))["text"] == "Button"
-        await settle(gw)
+        await settle(gw, NAME)
         assert [m["text"] for m in fake.messages] == ["over the socket", "Button"]
     finally:
         await detach(gw)

@@ -54,7 +54,7 @@ from tests.fake_telegram import (
     message_update,
     user,
 )
-from tests.support import ROOT, free_port, until
+from tests.support import ROOT, attach_adapter, detach_adapter, free_port, settle, until
 
 FIXTURES = ROOT.parent / "shared" / "fixtures" / "telegram"
 NAME = "telegram"
@@ -90,38 +90,13 @@ def polling(fake: FakeBotAPI | str, **extra: Any) -> TelegramConfig:
 
 
 async def attach(gw: Gateway, config: TelegramConfig) -> TelegramAdapter:
-    """Start the adapter inside a running gateway the way app._adapter_ctx does."""
-    adapter = TelegramAdapter(config)
-    sup = gw.rt.launch(NAME, adapter)
-    assert sup.task is not None
-    await sup.task
-    return adapter
+    return await attach_adapter(gw, NAME, TelegramAdapter(config))  # type: ignore[no-any-return]
 
 
-async def settle(gw: Gateway, timeout: float = 3.0) -> None:
-    """Let replies in progress reach the fake before the adapter goes away."""
-    assert gw.rt.router is not None
-    await gw.rt.router.drain_lanes(timeout)
-
-    def busy(conn):  # type: ignore[no-untyped-def]
-        return conn.execute("SELECT COUNT(*) FROM outbox WHERE channel = ? AND status IN "
-                            "('queued', 'sending')", (NAME,)).fetchone()[0]
-
-    for _ in range(int(timeout / 0.02)):
-        if not await gw.store.db.read(busy):
-            return
-        await asyncio.sleep(0.02)
 
 
 async def detach(gw: Gateway) -> None:
-    if NAME in gw.rt.adapters and gw.rt.store is not None:
-        await settle(gw)
-    sup = gw.rt.supervisors.pop(NAME, None)
-    if sup is not None:
-        await sup.stop()
-    adapter = gw.rt.adapters.pop(NAME, None)
-    if adapter is not None:
-        await adapter.stop()
+    await detach_adapter(gw, NAME)
 
 
 async def post(gw: Gateway, body: Any = None, *, secret: str | None = SECRET,
@@ -622,7 +597,7 @@ async def test_duplicate_update_is_stored_and_answered_once(tg, fake) -> None:  
     second = await next_sent(fake)
     assert (first["text"], second["text"]) == ("only once", "someone else")
     assert [e for e, _m in await journal(gw)] == [ext(801), ext(802)]
-    await settle(gw)
+    await settle(gw, NAME)
     assert fake.sent.empty() and len(fake.of("sendMessage")) == 2
 
 

@@ -44,7 +44,7 @@ from omnichannel.channel import (
 )
 from omnichannel.supervisor import State
 from tests.conftest import Gateway
-from tests.support import ROOT, free_port
+from tests.support import ROOT, attach_adapter, detach_adapter, free_port
 
 FIXTURES = ROOT.parent / "shared" / "fixtures" / "whatsapp_cloud"
 NAME = "whatsapp_cloud"
@@ -169,39 +169,13 @@ def settings(graph: FakeGraph | str, **extra: Any) -> WhatsAppCloudConfig:
 
 
 async def attach(gw: Gateway, config: WhatsAppCloudConfig) -> WhatsAppCloudAdapter:
-    """Start the adapter inside a running gateway the way app._adapter_ctx does."""
-    adapter = WhatsAppCloudAdapter(config)
-    sup = gw.rt.launch(NAME, adapter)
-    assert sup.task is not None
-    await sup.task
-    return adapter
+    return await attach_adapter(gw, NAME, WhatsAppCloudAdapter(config))  # type: ignore[no-any-return]
 
 
-async def settle(gw: Gateway, timeout: float = 3.0) -> None:
-    """Let replies in progress reach the fake Graph API before the adapter goes away (the
-    gateway itself stops lanes and the outbox before its channels)."""
-    assert gw.rt.router is not None
-    await gw.rt.router.drain_lanes(timeout)
-
-    def busy(conn):  # type: ignore[no-untyped-def]
-        return conn.execute("SELECT COUNT(*) FROM outbox WHERE channel = ? AND status IN "
-                            "('queued', 'sending')", (NAME,)).fetchone()[0]
-
-    for _ in range(int(timeout / 0.02)):
-        if not await gw.store.db.read(busy):
-            return
-        await asyncio.sleep(0.02)
 
 
 async def detach(gw: Gateway) -> None:
-    if NAME in gw.rt.adapters and gw.rt.store is not None:
-        await settle(gw)
-    sup = gw.rt.supervisors.pop(NAME, None)
-    if sup is not None:
-        await sup.stop()
-    adapter = gw.rt.adapters.pop(NAME, None)
-    if adapter is not None:
-        await adapter.stop()
+    await detach_adapter(gw, NAME)
 
 
 async def post(gw: Gateway, body: Any, *, signature: str | None = "auto",
