@@ -625,6 +625,8 @@ async def test_metrics_parse_with_prometheus_clients_own_parser(tmp_path: Path) 
     assert value("omnichannel_outbox_uncertain", channel="loopback") == 1
     assert value("omnichannel_outbox_retries_total", channel="loopback") == 2
     assert value("omnichannel_outbox_rate_limited", channel="loopback") == 1
+    # every 429 counted once: one for "flaky", two for "slow" (the second failed the row)
+    assert value("omnichannel_rate_limited_total", channel="loopback") == 3
     assert value("omnichannel_outbox_depth") == 0
     assert value("omnichannel_outbox_oldest_queued_age_seconds") == 0
     assert value("omnichannel_journal_pending") == 0

@@ -82,6 +82,13 @@ async def test_plain_answer_and_its_cost_are_recorded(agent, fake) -> None:  # t
     assert out.text == "Hello! How can I help?" and out.role is Role.AGENT
     totals = await agent.store.usage()
     assert totals["turns"] == 1 and totals["prompt_tokens"] > 0 and totals["cost_usd"] > 0
+
+    def latency(conn):  # type: ignore[no-untyped-def]
+        return [json.loads(r[0])["latency_s"] for r in conn.execute(
+            "SELECT detail FROM events WHERE kind = 'llm_usage'")]
+
+    (waited,) = await agent.store.db.read(latency)  # the time spent on the model, for /metrics
+    assert 0 < waited < 10
     first = fake.requests[0]
     assert first["messages"][0]["role"] == "system" and "Juno" in first["messages"][0]["content"]
     offered = {t["function"]["name"] for t in first["tools"]}

@@ -166,6 +166,9 @@ class Outbox:
                 receipt: DeliveryReceipt = await adapter.send(
                     _outbound(row, adapter.capabilities.policy_window))
             except RetryableDeliveryError as exc:
+                if exc.retry_after is not None:  # the platform's rate limit: counted
+                    await self.store.note_rate_limited(row.conversation_id, row.channel,
+                                                       exc.retry_after)
                 if row.attempts >= self.config.max_attempts:
                     await self.store.finish(oid, Delivery.FAILED, error=str(exc))
                     return True

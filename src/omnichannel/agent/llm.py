@@ -13,6 +13,7 @@ import asyncio
 import json
 import logging
 import os
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -166,6 +167,7 @@ class _Tally:
     completion: int = 0
     cost: float = 0.0
     calls: int = 0
+    waited: float = 0.0
 
     def add(self, c: Completion) -> None:
         self.model, self.calls = c.model, self.calls + 1
@@ -270,7 +272,9 @@ class LLMEngine:
         for _step in range(self.max_steps):
             # Offered tools follow the session: lookups until verified, then the rest.
             schemas = tools.schemas(verified=tools.session.verified) if tools else []
+            started = time.monotonic()
             completion = await self.client.complete(chain, messages, schemas, failed)
+            tally.waited += time.monotonic() - started
             tally.add(completion)
             if completion.tool_calls:
                 call = completion.tool_calls[0]  # one tool call at a time
@@ -308,7 +312,8 @@ class LLMEngine:
             state=state.to_json(),
             usage=Usage(model=tally.model, prompt_tokens=tally.prompt,
                         completion_tokens=tally.completion, cost_usd=round(tally.cost, 8),
-                        calls=tally.calls, tier=tier.value, fallbacks=tuple(failed)),
+                        calls=tally.calls, tier=tier.value, fallbacks=tuple(failed),
+                        latency_s=round(tally.waited, 4)),
         )
 
     @staticmethod

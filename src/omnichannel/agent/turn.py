@@ -66,3 +66,5 @@ class Usage:
     calls: int = 0
     tier: str = ""  # "routine" | "complex"
     fallbacks: tuple[str, ...] = ()
+    # Seconds spent waiting on the model in this turn (all its calls), for /metrics.
+    latency_s: float = 0.0

@@ -102,6 +102,10 @@ def render(snap: sql.MetricsSnapshot, runtime: Any = None, now: float | None = N
              "Outbox rows whose last attempt the platform refused with its rate limit (HTTP "
              "429 or equivalent), waiting out a Retry-After or failed on it, per channel.",
              (({"channel": c}, n) for c, n in sorted(snap.rate_limited.items())))
+    x.family("omnichannel_rate_limited_total", "counter",
+             "Sends a platform refused with its rate limit (HTTP 429 and a Retry-After), "
+             "each counted once, per channel.",
+             (({"channel": c}, n) for c, n in sorted(snap.rate_limited_total.items())))
     x.family("omnichannel_journal_pending", "gauge",
              "Inbound events journaled but not yet handled by the agent.",
              [({}, snap.journal_pending)])

@@ -211,6 +211,12 @@ class Store:
     async def take_pending(self, key: str) -> tuple[int, str] | None:
         return await self.db.write(staff_sql.take_pending, key)
 
+    async def note_rate_limited(self, conversation_id: int, channel: str,
+                                retry_after: float) -> None:
+        """A platform's 429 (with its wait): an event, so /metrics can count them all."""
+        await self.db.write(conv_sql.add_event, conversation_id, "rate_limited",
+                            {"channel": channel, "retry_after": retry_after})
+
     async def outbox_health(self) -> tuple[int, int, float | None]:
         """(queued rows, uncertain rows, oldest queued row's creation time) for doctor."""
         return await self.db.read(outbox_sql.health)

@@ -261,6 +261,8 @@ class MetricsSnapshot:
     retries: dict[str, int] = field(default_factory=dict)  # channel -> attempts beyond 1st
     # channel -> rows whose last error (kept until a send succeeds) was a rate limit
     rate_limited: dict[str, int] = field(default_factory=dict)
+    # every 429 the outbox met (events `rate_limited`), per channel: a running total
+    rate_limited_total: dict[str, int] = field(default_factory=dict)
     oldest_queued_at: float | None = None
     journal_pending: int = 0
     oldest_pending_at: float | None = None
@@ -302,6 +304,9 @@ def _metrics(conn: sqlite3.Connection, lag_window: float) -> MetricsSnapshot:
         snap.outbound[r[0]] = snap.outbound.get(r[0], 0) + r[2]
         snap.retries[r[0]] = snap.retries.get(r[0], 0) + (r[3] or 0)
         snap.rate_limited[r[0]] = snap.rate_limited.get(r[0], 0) + (r[4] or 0)
+    for r in conn.execute("SELECT json_extract(detail, '$.channel'), COUNT(*) FROM events "
+                          "WHERE kind = 'rate_limited' GROUP BY 1"):
+        snap.rate_limited_total[str(r[0])] = int(r[1])
     snap.oldest_queued_at = conn.execute(
         "SELECT MIN(created_at) FROM outbox WHERE status = 'queued'").fetchone()[0]
     pending, oldest = conn.execute(
