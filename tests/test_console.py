@@ -165,6 +165,9 @@ async def test_take_over_give_back_and_resolve(gateway_factory, slack) -> None: 
     await until(lambda: _owner(gw, conv, Owner.STAFF))
     await press(gw, "resolve", str(conv), "t3")
     await until(lambda: _status(gw, conv, Status.RESOLVED))
+    # The console says so in the thread last, after the status and the note.
+    await until(lambda: all(w in " ".join(m["text"] or "" for m in in_thread(slack, ts))
+                            for w in ("took over", "resolved it")))
     notes = [m.text for m in await gw.store.transcript(conv) if m.role is Role.NOTE]
     assert any("gave the conversation back" in n for n in notes)
     assert any("took the conversation over" in n for n in notes)
@@ -216,7 +219,14 @@ async def _draft(gw: Gateway, slack: FakeSlack) -> tuple[int, int, str]:
                                     if "approve_draft" in json.dumps(m["blocks"] or "")),
                                    None))
     draft_id = int(msg["blocks"][1]["elements"][0]["value"])
+    await expect_pending_notice(gw)
     return conv, draft_id, ts
+
+
+async def expect_pending_notice(gw: Gateway, chat: str = "shopper") -> None:
+    """While a draft waits the shopper is told so (once), and gets nothing else."""
+    notice = await gw.loopback.reply(chat)
+    assert notice.role is Role.SYSTEM and "checking my answer" in notice.text
 
 
 async def test_an_approved_draft_is_sent_exactly_once(gateway_factory, slack) -> None:  # type: ignore[no-untyped-def]
@@ -256,6 +266,7 @@ async def test_edited_draft_sends_the_edit_rejected_sends_nothing(gateway_factor
     # A second question, rejected: nothing reaches the shopper.
     await gw.loopback.say("and what about returns?")
     second = await until(lambda: _pending(gw, draft_id))
+    await expect_pending_notice(gw)
     await press(gw, "reject_draft", str(second), "r1")
     await until(lambda: _status_of(gw, second, "rejected"))
     await asyncio.sleep(0.3)
@@ -416,6 +427,7 @@ async def test_an_assisted_cancel_runs_only_when_staff_approve(gateway_factory, 
 
     # In an assisted category every reply is a draft, the confirmation question too.
     first = await next_draft(0)
+    await expect_pending_notice(gw)
     assert gw.loopback.queue("shopper").empty()
     await press(gw, "approve_draft", first["blocks"][1]["elements"][0]["value"], "ok0")
     ask = await gw.loopback.reply()
@@ -425,6 +437,7 @@ async def test_an_assisted_cancel_runs_only_when_staff_approve(gateway_factory, 
     msg = await next_draft(seen)
     assert "cancel_pending_order" in json.dumps(msg["blocks"])  # staff see the write
     assert (await shop.get_order("#W5442520")).status is OrderStatus.PENDING  # not yet
+    await expect_pending_notice(gw)
     assert gw.loopback.queue("shopper").empty()
     draft_id = int(msg["blocks"][1]["elements"][0]["value"])
     await press(gw, "approve_draft", str(draft_id), "ok1")

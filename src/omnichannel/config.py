@@ -161,6 +161,10 @@ class AutonomyConfig(Section):
     categories: dict[str, Mode] = {}
     # For "off" categories the agent still drafts privately, scored against staff replies.
     shadow: bool = True
+    # Told to the shopper (once per waiting draft) while staff review an assisted reply;
+    # "" sends nothing.
+    pending_notice: str = ("Thanks! A member of our team is checking my answer and will "
+                           "send it here shortly.")
     # `omnichannel autonomy` suggests a promotion at this approval rate over min_drafts,
     # and a demotion when the last min_drafts fall below demote_below.
     promote_at: float = Field(0.9, gt=0, le=1)

@@ -208,6 +208,10 @@ class Router:
             messages.append(_out(Role.AGENT, turn.text, turn.buttons, limit, max_buttons))
         if turn.handoff is not None:
             messages.append(_out(Role.SYSTEM, self.handoff_notice(), (), limit, 0))
+        notice = self.config.autonomy.pending_notice
+        if draft is not None and draft.status == "pending" and notice and \
+                await self.store.latest_draft(conv.id, "pending") is None:
+            messages.append(_out(Role.SYSTEM, notice, (), limit, 0))  # not left in silence
         # After a real answer (not a greeting alone) the shopper closes: ask for a rating.
         ask_csat = (turn.handoff is None and draft is None and _closing(pending.history)
                     and (conv.intent or "greeting") not in SMALL_TALK
