@@ -45,10 +45,8 @@ import json
 import os
 import platform
 import shutil
-import signal
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -56,7 +54,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from _common import _jsonable, free_port, log, machine_cpu, pct  # noqa: E402
+from _common import ServerProcess, _jsonable, log, machine_cpu, pct  # noqa: E402
 
 HOST = "127.0.0.1"
 PATH = "/twilio/sms"
@@ -178,71 +176,24 @@ request_timeout = 10
     return path
 
 
-class Server:
+class Server(ServerProcess):
     """One server subprocess: the gateway daemon, the bare server or the fake Twilio API."""
 
     def __init__(self, kind: str, tmp: Path, api_base: str = "") -> None:
+        super().__init__(kind, tmp)
         self.kind = kind
-        self.port = free_port()
-        self.dir = Path(tempfile.mkdtemp(prefix=f"{kind}-", dir=tmp))
-        self.log = self.dir / "server.log"
-        self.proc: subprocess.Popen[bytes] | None = None
         me = str(Path(__file__).resolve())
         if kind == "gateway":
+            # /readyz is 200 only once the SMS channel passed its credential check.
+            self.ready_path = "/readyz"
             cfg = write_config(self.dir, self.port, api_base)
             self.cmd = [sys.executable, "-m", "omnichannel", "--config", str(cfg), "run"]
         else:
             self.cmd = [sys.executable, me, f"--{kind}-server", str(self.port)]
 
     @property
-    def base(self) -> str:
-        return f"http://{HOST}:{self.port}"
-
-    @property
     def db_path(self) -> Path:
         return self.dir / "state" / "omnichannel.db"
-
-    async def start(self, timeout: float = 60.0) -> Server:
-        import aiohttp
-
-        fh = self.log.open("ab")
-        self.proc = subprocess.Popen(  # noqa: ASYNC220 - starting is instant; we poll below
-            self.cmd, stdout=fh, stderr=subprocess.STDOUT, cwd=self.dir)
-        fh.close()
-        # /readyz is 200 only once the SMS channel passed its credential check.
-        url = self.base + ("/readyz" if self.kind == "gateway" else "/healthz")
-        deadline = time.monotonic() + timeout
-        async with aiohttp.ClientSession() as http:
-            while time.monotonic() < deadline:
-                if self.proc.poll() is not None:
-                    raise RuntimeError(f"{self.kind} exited {self.proc.returncode}:\n"
-                                       f"{self.tail()}")
-                try:
-                    async with http.get(url, timeout=aiohttp.ClientTimeout(total=2)) as r:
-                        if r.status == 200:
-                            return self
-                except (TimeoutError, aiohttp.ClientError):
-                    pass
-                await asyncio.sleep(0.1)
-        raise RuntimeError(f"{self.kind} not ready after {timeout}s:\n{self.tail()}")
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-
-    def tail(self, n: int = 4000) -> str:
-        return self.log.read_text(errors="replace")[-n:] if self.log.exists() else ""
-
-    def cpu_s(self) -> float:
-        """utime + stime of the whole process (all threads)."""
-        assert self.proc is not None
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # --------------------------------------------------------------------------- the gateway's DB

@@ -38,7 +38,6 @@ import resource
 import shutil
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -47,7 +46,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from _common import _jsonable, free_port, log, machine_cpu, pct  # noqa: E402
+from _common import ServerProcess, _jsonable, log, machine_cpu, pct  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -448,19 +447,17 @@ sessions_per_minute_per_ip = 1000000
     return path
 
 
-class Server:
+class Server(ServerProcess):
     """One server subprocess: the gateway daemon, the profiled gateway or the bare server."""
 
     def __init__(self, kind: str, label: str, tmp: Path, engine: str = "echo") -> None:
-        self.kind, self.label, self.engine = kind, label, engine
-        self.port = free_port()
-        self.dir = Path(tempfile.mkdtemp(prefix=f"{label}-", dir=tmp))
-        self.log = self.dir / "server.log"
-        self.proc: subprocess.Popen[bytes] | None = None
+        super().__init__(label, tmp)
+        self.kind, self.engine = kind, engine
         me = str(Path(__file__).resolve())
         if kind == "bare":
             self.cmd = [sys.executable, me, "--bare-server", str(self.port)]
         else:
+            self.ready_path = "/readyz"
             cfg = write_config(self.dir, self.port, engine)
             if kind == "gateway":
                 self.cmd = [sys.executable, "-m", "omnichannel", "--config", str(cfg), "run"]
@@ -473,63 +470,8 @@ class Server:
         return self.kind != "bare"
 
     @property
-    def base(self) -> str:
-        return f"http://{HOST}:{self.port}"
-
-    @property
     def ws_path(self) -> str:
         return "/chat/ws" if self.gateway else "/ws"
-
-    async def start(self, timeout: float = 60.0) -> Server:
-        import aiohttp
-
-        fh = self.log.open("ab")
-        self.proc = subprocess.Popen(  # noqa: ASYNC220 - starting is instant; we poll below
-            self.cmd, stdout=fh, stderr=subprocess.STDOUT, cwd=self.dir)
-        fh.close()
-        url = self.base + ("/readyz" if self.gateway else "/healthz")
-        deadline = time.monotonic() + timeout
-        async with aiohttp.ClientSession() as http:
-            while time.monotonic() < deadline:
-                if self.proc.poll() is not None:
-                    raise RuntimeError(f"{self.label} exited {self.proc.returncode}:\n"
-                                       f"{self.tail()}")
-                try:
-                    async with http.get(url, timeout=aiohttp.ClientTimeout(total=2)) as r:
-                        if r.status == 200:
-                            return self
-                except (TimeoutError, aiohttp.ClientError):
-                    pass
-                await asyncio.sleep(0.1)
-        raise RuntimeError(f"{self.label} not ready after {timeout}s:\n{self.tail()}")
-
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-
-    def tail(self, n: int = 4000) -> str:
-        return self.log.read_text(errors="replace")[-n:] if self.log.exists() else ""
-
-    def rss_kib(self) -> int:
-        assert self.proc is not None
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-        raise RuntimeError("no VmRSS")
-
-    def cpu_s(self) -> float:
-        """utime + stime of the whole process (all threads)."""
-        assert self.proc is not None
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # --------------------------------------------------------------------------- client
