@@ -21,6 +21,11 @@ DEFAULT_NOW = datetime(2026, 11, 1, 16, 0, tzinfo=UTC)
 N_CUSTOMERS = 300
 N_ORDERS = 1000
 HISTORY_DAYS = 90
+CURRENCY = "USD"  # ISO 4217; every price in the file is in it
+# The default [guardrails] max_refund_per_order: one recent delivery costs more, so the demo
+# can show a refund that waits for staff approval.
+BIG_ORDER = 500.0
+RECENT_DAYS = 14
 
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
@@ -514,6 +519,47 @@ class _Gen:
                 "exchange_price_difference": round(new[1] - old[5], 2)}
         return "delivered", {}
 
+    def big_delivery(self, products: list[Any]) -> None:
+        """Make sure a delivery of the last RECENT_DAYS days costs more than BIG_ORDER: if none
+        does, the latest delivery gets the priciest items added until it does."""
+        totals: dict[str, float] = {}
+        for item in self.rows["order_items"]:
+            totals[item[0]] = totals.get(item[0], 0.0) + item[5]
+        arrived: dict[str, list[str | None]] = {}
+        for f in self.rows["fulfillments"]:
+            arrived.setdefault(f[0], []).append(f[8])
+        orders = {o[0]: o for o in self.rows["orders"]}
+        # Latest first, to a US address first (the demo's Canadian shopper is someone else).
+        delivered = sorted(((orders[oid][9] == "USA", max(str(d) for d in dates), oid)
+                            for oid, dates in arrived.items()
+                            if all(dates) and orders[oid][2] == "delivered"), reverse=True)
+        since = iso(self.now - timedelta(days=RECENT_DAYS))
+        if not delivered or any(totals[oid] > BIG_ORDER for _, at, oid in delivered
+                                if at >= since):
+            return
+        oid = delivered[0][2]
+        items = [i for i in self.rows["order_items"] if i[0] == oid]
+        have = {i[2] for i in items}
+        pricey = sorted(((max(v[1] for v in variants), pid, name, variants)
+                         for pid, name, variants in products if pid not in have), reverse=True)
+        added: list[Row] = []
+        total = totals[oid]
+        for _, pid, name, variants in pricey:
+            if total > BIG_ORDER:
+                break
+            item_id, price, opts = max(variants, key=lambda v: v[1])
+            added.append((oid, len(items) + len(added), pid, item_id, name, price, opts))
+            total += price
+        at = next(n for n, i in enumerate(self.rows["order_items"]) if i[0] == oid) + len(items)
+        self.rows["order_items"][at:at] = added
+        rows = self.rows["fulfillments"]
+        last = max(n for n, f in enumerate(rows) if f[0] == oid)
+        ids = json.loads(rows[last][4]) + [a[3] for a in added]
+        rows[last] = (*rows[last][:4], json.dumps(ids), *rows[last][5:])
+        pays = self.rows["payments"]
+        first = next(n for n, p in enumerate(pays) if p[0] == oid)
+        pays[first] = (*pays[first][:3], round(total, 2), *pays[first][4:])
+
     def promos(self) -> None:
         day = timedelta(days=1)
         self.rows["promos"].extend([
@@ -535,9 +581,11 @@ def generate(path: Path, seed: int = 7, now: datetime | None = None) -> None:
     """Write the demo shop to `path` (replacing it), from `seed` and `now`."""
     now = as_utc(now or DEFAULT_NOW).replace(microsecond=0)
     gen = _Gen(seed, now)
-    gen.rows["meta"].extend([("seed", str(seed)), ("now", iso(now)), ("schema", "1")])
+    gen.rows["meta"].extend([("seed", str(seed)), ("now", iso(now)), ("schema", "1"),
+                             ("currency", CURRENCY)])
     products = gen.products()
     gen.orders(products, gen.customers())
+    gen.big_delivery(products)
     gen.promos()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
