@@ -12,6 +12,7 @@ ZIP identify exactly one customer, so "name + zip" verification finds them.
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -88,14 +89,14 @@ def scenarios(path: Path, *, now: datetime | None = None,
     conn.row_factory = sqlite3.Row
     try:
         meta = {str(k): str(v) for k, v in conn.execute("SELECT key, value FROM meta")}
-        orders = _orders(conn)
+        customers = {r["id"]: r for r in conn.execute("SELECT * FROM customers")}
+        orders = _orders(conn, customers)
     finally:
         conn.close()
     today = as_utc(now) if now else datetime.fromisoformat(meta["now"])
     currency = meta.get("currency", CURRENCY)
-    people = {}  # (first, last, zip key) -> how many customers share it
-    for o in orders:
-        people.setdefault(_who(o.customer), set()).add(o.customer["id"])
+    # Name and zip must identify one customer, or verification could find someone else.
+    sharing = Counter(_who(c) for c in customers.values())
 
     def returnable(o: _Order) -> bool:
         if o.status != "delivered" or o.delivered_at is None:
@@ -133,7 +134,7 @@ def scenarios(path: Path, *, now: datetime | None = None,
     out = []
     for kind, (fits, order_key) in wanted.items():
         found = sorted((o for o in orders if fits(o) and o.customer["id"] not in used
-                        and len(people[_who(o.customer)]) == 1), key=order_key)
+                        and sharing[_who(o.customer)] == 1), key=order_key)
         if not found:
             continue
         o, c = found[0], found[0].customer
@@ -150,8 +151,7 @@ def _who(customer: sqlite3.Row) -> tuple[str, str, str]:
             zip_key(customer["zip"]))
 
 
-def _orders(conn: sqlite3.Connection) -> list[_Order]:
-    customers = {r["id"]: r for r in conn.execute("SELECT * FROM customers")}
+def _orders(conn: sqlite3.Connection, customers: dict[str, sqlite3.Row]) -> list[_Order]:
     items: dict[str, list[tuple[str, float]]] = {}
     for r in conn.execute("SELECT order_id, name, price FROM order_items "
                           "ORDER BY order_id, position"):
