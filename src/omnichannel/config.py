@@ -28,6 +28,16 @@ from pydantic import (
 from omnichannel.analytics.settings import AnalyticsSettings, DashboardSettings
 
 _REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# ISO 4217 codes of the currencies in circulation (no funds, metals or test codes).
+CURRENCIES = frozenset("""
+AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP
+BYN BZD CAD CDF CHF CLP CNY COP CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP
+GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS
+KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR
+MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF
+SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD
+TWD TZS UAH UGX USD UYU UZS VED VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG ZWL
+""".split())
 
 
 class ConfigError(Exception):
@@ -72,6 +82,8 @@ class BrandConfig(Section):
     greeting: str = "Hi! I'm Juno. Ask me about shipping, returns, sizing or your order."
     sign_off: str = ""
     person_label: str = "Talk to a person"
+    # The shop's prices are in it (ISO 4217); how the agent and the demo page show money.
+    currency: str = "USD"
 
     @field_validator("colour")
     @classmethod
@@ -80,11 +92,23 @@ class BrandConfig(Section):
             raise ValueError("expected a colour like #2f6f4f")
         return v
 
+    @field_validator("currency")
+    @classmethod
+    def _iso_4217(cls, v: str) -> str:
+        code = v.strip().upper()
+        if code not in CURRENCIES:
+            raise ValueError(f"expected an ISO 4217 currency code like USD, CAD or EUR, not {v!r}")
+        return code
+
 
 class AgentConfig(Section):
     # builtin: rules only; llm: every turn to a model; auto: rules first, models for the rest.
     engine: Literal["builtin", "llm", "auto", "echo"] = "builtin"
-    debounce_seconds: float = Field(1.5, ge=0, le=30)
+    # Wait after each message for the rest of a burst (restarted by every message).
+    debounce_seconds: float = Field(0.25, ge=0, le=30)
+    # Each "the shopper is typing" signal (web chat) holds the answer this much longer;
+    # more than the widget's 2 s between signals, so steady typing keeps it held. 0: ignore.
+    typing_grace_seconds: float = Field(3.0, ge=0, le=10)
     history_limit: int = Field(30, ge=1, le=500)
     max_failures: int = Field(2, ge=1, le=10)
 
