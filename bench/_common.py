@@ -123,3 +123,63 @@ class ServerProcess:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
         raise RuntimeError("no VmRSS")
+
+
+class LoopbackGateway:
+    """The gateway in this process, reached through the loopback channel the way
+    `omnichannel chat` does: journal -> lane -> engine -> outbox -> loopback. `config` is a
+    validated omnichannel Config (set `agent.debounce_seconds = 0`)."""
+
+    def __init__(self, config: Any, engine: str | None = None) -> None:
+        self.config, self.engine_name = config, engine
+        self.store: Any = None
+        self.commerce: Any = None
+        self.router: Any = None
+        self.adapter: Any = None
+
+    async def open(self) -> LoopbackGateway:
+        import asyncio
+
+        from omnichannel.adapters.loopback import LoopbackAdapter
+        from omnichannel.app import GatewayContext, Runtime, index_knowledge, make_router
+        from omnichannel.commerce.backends import open_backend
+        from omnichannel.store import Store
+
+        c, state = self.config, self.config.store.state_dir
+        self.store = Store(state, synchronous=c.store.synchronous)
+        await asyncio.to_thread(self.store.open)
+        await index_knowledge(self.store, c)
+        self.commerce = await asyncio.to_thread(
+            open_backend, c.commerce.backend, c.commerce.data, state, c.commerce.seed,
+            c.guardrails.return_window_days or None, c.commerce.shopify)
+        self.adapter = adapter = LoopbackAdapter()
+        self.router = make_router(c, self.store, lambda n: adapter if n == adapter.name else None,
+                                  self.engine_name, self.commerce)
+        await self.router.outbox.start(recover=False, poll=False)
+        rt = Runtime(config=c, store=self.store, commerce=self.commerce, router=self.router)
+        await adapter.start(GatewayContext(rt, adapter.name))
+        return self
+
+    async def turn(self, text: str, chat_id: str, button: str | None = None
+                   ) -> tuple[int, list[Any]]:
+        """Send one message; (conversation id, every Outbound of the turn it started)."""
+        pub = await self.adapter.say(text, chat_id=chat_id, button_value=button)
+        lane = self.router.lanes.get(pub.conversation_id)
+        if lane is not None and lane.task is not None:
+            await lane.task  # the turn committed its replies and kicked the outbox
+        task = getattr(self.router.outbox, "_tasks", {}).get(pub.conversation_id)
+        if task is not None:
+            await task  # delivered to the loopback queue
+        q = self.adapter.queue(chat_id)
+        return pub.conversation_id, [q.get_nowait() for _ in range(q.qsize())]
+
+    async def close(self) -> None:
+        import asyncio
+
+        from omnichannel.commerce.backends import close_backend
+
+        await self.router.stop()
+        await self.router.outbox.stop()
+        await self.adapter.stop()
+        await close_backend(self.commerce)
+        await asyncio.to_thread(self.store.close)
