@@ -147,3 +147,25 @@ def test_a_small_shop_still_has_a_delivery_over_the_cap(
     assert paid == pytest.approx(big.total)
     assert shipped == items
     assert big.status == OrderStatus.DELIVERED.value
+
+
+def test_init_demo_prints_one_line_per_scenario(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from datetime import UTC, datetime
+
+    from omnichannel.cli import main
+
+    config = tmp_path / "config.toml"
+    config.write_text('[store]\nstate_dir = "state"\n[knowledge]\nbuiltin_helpcenter = false\n')
+    assert main(["init", "--demo", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    found = scenarios(tmp_path / "state" / "demo-shop.db", now=datetime.now(UTC))
+    assert [s.kind for s in found] == list(ScenarioKind)
+    lines = [line for line in out.splitlines() if "Hi, I'm" in line]
+    assert len(lines) == len(found)
+    for line, s in zip(lines, found, strict=True):
+        assert f'"{s.message}"' in line
+    over = next(line for line, s in zip(lines, found, strict=True)
+                if s.kind is ScenarioKind.OVER_CAP)
+    assert "over the $500.00 refund cap" in over
+    assert re.search(r"of \$\d[\d,]*\.\d\d", over)

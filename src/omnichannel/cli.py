@@ -139,14 +139,43 @@ def cmd_init(args: argparse.Namespace) -> int:
             products = await shop.list_products()
             await close_backend(shop)
             print(f"demo shop {path}: {len(products)} products (seed {config.commerce.seed})")
-            from omnichannel.commerce.demo.samples import samples
-
-            print("shoppers to try in the chat (say your name and zip code, then ask):")
-            for s in samples(path):
-                print(f"  {s.name}, zip {s.zip} ({s.email}): order {s.order_id} is {s.status}")
+            for line in _demo_shoppers(config, path):
+                print(line)
         return 0
 
     return _with_store(config, go)
+
+
+def _demo_shoppers(config: Config, path: Path) -> list[str]:
+    """What to try in the chat, one line per demo scenario (scenarios.py picks the shoppers)."""
+    from datetime import UTC, datetime
+
+    from omnichannel.agent.money import money
+    from omnichannel.commerce.demo.scenarios import Scenario, ScenarioKind, scenarios
+
+    g = config.guardrails
+    window, cap = g.return_window_days or None, g.max_refund_per_order or None
+    now = datetime.now(UTC)
+    found = scenarios(path, now=now, return_window_days=window, refund_cap=cap)
+    currency = config.brand.currency
+
+    def label(s: Scenario) -> str:
+        if s.kind is ScenarioKind.OVER_CAP:
+            return (f"delivered order of {money(s.total, currency)}, over the "
+                    f"{money(cap or 0, currency)} refund cap (a person approves)")
+        return {
+            ScenarioKind.PENDING: "pending order (cancel or change it)",
+            ScenarioKind.SHIPPED: "shipped order (tracking; too late to cancel)",
+            ScenarioKind.RETURN: "delivered order (return or exchange)",
+            ScenarioKind.CANADA: "Canadian shopper (postal code in any case or spacing)",
+        }[s.kind]
+
+    lines = ["shoppers to try in the chat (each proves who they are by name and zip code):"]
+    lines += [f'  {label(s)}: "{s.message}"' for s in found]
+    if window and ScenarioKind.RETURN not in {s.kind for s in found}:
+        lines.append("  (no delivery of this shop is inside the return window any more: "
+                     "`omnichannel init --demo --force` generates a fresh one)")
+    return lines
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
