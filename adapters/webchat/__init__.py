@@ -1,4 +1,8 @@
-"""The web chat channel: demo shop page, widget.js, sessions and the WebSocket."""
+"""The web chat channel: demo shop page, widget.js, sessions and the WebSocket.
+
+The widget sends `{"type":"typing"}` at most every 2 s while the shopper types; each one is
+published as a typing signal (not stored), so an answer waits for the rest of a burst.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ from omnichannel.channel import (
     Outbound,
     Owner,
     quote_buttons,
+    typing_signal,
 )
 
 log = logging.getLogger(__name__)
@@ -247,6 +252,8 @@ class WebchatAdapter:
             return
         kind = frame.get("type")
         if kind == "typing":
+            # Not a message: it only holds an answer that is waiting for the rest of a burst.
+            await self.ctx.publish(typing_signal(self.name, self.ctx.account, sess.id))
             return
         if kind not in ("message", "button"):
             await _send(ws, _err_frame("bad_type", f"unknown frame type {str(kind)[:40]!r}"))

@@ -8,7 +8,9 @@ supervisor retries with backoff) or `AdapterAuthFailed` (the supervisor stops an
 `send(outbound)` delivers one chunk and returns a `DeliveryReceipt` or raises a
 `DeliveryError`; `stop()` cancels the adapter's tasks and closes its sessions.
 `ctx.publish(inbound)` returns only after the event is in the journal: acknowledge the
-platform (HTTP 200, poll offset, IMAP flag) after it returns, never before.
+platform (HTTP 200, poll offset, IMAP flag) after it returns, never before. A channel that
+sees the shopper typing says so with `ctx.publish(typing_signal(...))`: nothing is stored,
+the conversation's answer only waits a little longer for the rest of the message.
 """
 
 from __future__ import annotations
@@ -50,13 +52,20 @@ class Capabilities:
     min_send_interval: float = 0.0
 
 
+class InboundKind(StrEnum):
+    MESSAGE = "message"
+    # The shopper is typing (the web widget's typing frame): a hint for the router's wait,
+    # never journaled, never answered.
+    TYPING = "typing"
+
+
 @dataclass(frozen=True, slots=True)
 class Inbound:
     """One normalised event from a platform.
 
     `external_id` is the platform's id for the event and the journal's deduplication key
     together with `channel` and `account`; `chat_id` addresses replies; `sender_id` is the
-    shopper's stable id on that platform.
+    shopper's stable id on that platform. A `TYPING` event carries no text and no id.
     """
 
     channel: str
@@ -70,6 +79,14 @@ class Inbound:
     verified_email: str | None = None
     verified_phone: str | None = None
     received_at: datetime | None = None
+    kind: InboundKind = InboundKind.MESSAGE
+
+
+def typing_signal(channel: str, account: str, chat_id: str) -> Inbound:
+    """"The shopper in `chat_id` is typing": `ctx.publish` it; it returns at once with
+    `Published(message_id=0, ...)` and stores nothing."""
+    return Inbound(channel=channel, account=account, external_id="", chat_id=chat_id,
+                   sender_id="", text="", kind=InboundKind.TYPING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +113,8 @@ class DeliveryReceipt:
 
 @dataclass(frozen=True, slots=True)
 class Published:
-    """What `ctx.publish` returns: the stored message id, or the earlier one on a retry."""
+    """What `ctx.publish` returns: the stored message id, or the earlier one on a retry
+    (0 for a typing signal, which is not stored; its conversation is 0 when none is waiting)."""
 
     message_id: int
     conversation_id: int
@@ -237,6 +255,7 @@ __all__ = [
     "DeliveryReceipt",
     "HistoryItem",
     "Inbound",
+    "InboundKind",
     "Markup",
     "Outbound",
     "Owner",
@@ -245,4 +264,5 @@ __all__ = [
     "RetryableDeliveryError",
     "Role",
     "WindowClosedError",
+    "typing_signal",
 ]

@@ -2,14 +2,16 @@
 
 `publish` journals an event and returns (invariant 1); the agent runs later, from the
 journal, in the conversation's lane (invariants 2 and 3). A lane is a task per conversation
-that exists only while it has work: it waits out the debounce (restarted by each new
-message), runs one turn over everything pending, files the reply and the journal's
-"handled" mark in one transaction, and hands the rows to the outbox.
+that exists only while it has work: it waits out the debounce (a short merge window,
+restarted by each new message, held longer while the channel says the shopper is typing),
+runs one turn over everything pending, files the reply and the journal's "handled" mark in
+one transaction, and hands the rows to the outbox.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import time
@@ -28,6 +30,7 @@ from omnichannel.channel import (
     ChatHistory,
     HistoryItem,
     Inbound,
+    InboundKind,
     Published,
 )
 from omnichannel.chunking import chunk_text
@@ -50,7 +53,7 @@ CSAT_BUTTONS = tuple(Button(str(n), f"csat:{n}") for n in range(1, 6))
 CSAT_THANKS = "Thank you for your rating!"
 SMALL_TALK = ("greeting", "thanks", "goodbye", "echo")
 CSAT_TEXT = CSAT_QUESTION + " Reply with a number."
-# A stream of messages cannot postpone its answer forever.
+# A stream of messages (or of typing signals) cannot postpone its answer forever.
 MAX_DEBOUNCE_WAIT = 10.0
 # Show "typing" only when an answer takes long enough for the shopper to wonder.
 TYPING_AFTER = 0.3
@@ -66,29 +69,47 @@ async def _typing(adapter: Adapter, chat_id: str) -> None:
 
 
 class Lane:
-    """One conversation's FIFO worker."""
+    """One conversation's FIFO worker. `wake` is set while messages wait for a turn."""
 
     def __init__(self, router: Router, conversation_id: int) -> None:
         self.router = router
         self.conversation_id = conversation_id
+        self.chat: tuple[str, str, str] | None = None  # (channel, account, chat id)
         self.deadline = 0.0
         self.first_pending = 0.0
         self.wake = asyncio.Event()
+        self.moved = asyncio.Event()  # the deadline came closer: stop sleeping to the old one
         self.task: asyncio.Task[None] | None = None
 
     def push(self, debounce: float) -> None:
+        """A new message: answer `debounce` from now (whatever typing had asked for)."""
         now = time.monotonic()
         if not self.wake.is_set():
             self.first_pending = now
-        self.deadline = min(now + debounce, self.first_pending + MAX_DEBOUNCE_WAIT)
+        deadline = min(now + debounce, self.first_pending + MAX_DEBOUNCE_WAIT)
+        if deadline < self.deadline:
+            self.moved.set()
+        self.deadline = deadline
         self.wake.set()
+
+    def hold(self, grace: float) -> bool:
+        """The shopper is typing more: wait `grace` from now, if messages are still waiting."""
+        if not self.wake.is_set():
+            return False  # nothing pending, or its turn has begun: a later message says more
+        cap = self.first_pending + MAX_DEBOUNCE_WAIT
+        self.deadline = max(self.deadline, min(time.monotonic() + grace, cap))
+        return True
 
     async def run(self) -> None:
         conversation_var.set(self.conversation_id)
         while self.wake.is_set():
-            # The deadline moves with each new message (debounce restart): sleep to it.
-            while (delay := self.deadline - time.monotonic()) > 0:  # noqa: ASYNC110
-                await asyncio.sleep(delay)
+            # Messages push the deadline on, typing holds it, a message after typing brings
+            # it closer again: sleep to it, woken early when it comes closer.
+            while (delay := self.deadline - time.monotonic()) > 0:
+                self.moved.clear()
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(delay):
+                        await self.moved.wait()
             self.wake.clear()
             try:
                 await self.router.run_turn(self.conversation_id)
@@ -97,6 +118,8 @@ class Lane:
             except Exception:
                 log.exception("turn failed")
         self.router.lanes.pop(self.conversation_id, None)
+        if self.chat is not None and self.router.chats.get(self.chat) == self.conversation_id:
+            del self.router.chats[self.chat]
 
 
 class Router:
@@ -120,25 +143,43 @@ class Router:
         self._adapter = adapters
         self.outbox = Outbox(store, adapters, config.outbox)
         self.lanes: dict[int, Lane] = {}
+        # The conversation whose lane a chat's typing signals hold (only while it has one).
+        self.chats: dict[tuple[str, str, str], int] = {}
         self.turns = 0
         # Called after a handoff or a new pending draft (the staff console wakes up).
         self.staff_listeners: list[Callable[[], None]] = []
 
     # inbound side
     async def publish(self, inbound: Inbound) -> Published:
+        if inbound.kind is InboundKind.TYPING:
+            return self.typing(inbound)
         clean = redact_cards(inbound.text)
         if clean != inbound.text:
             inbound = replace(inbound, text=clean)
         published = await self.store.journal(inbound)
         faults.point("after_journal")
         if not published.duplicate:
-            self.schedule(published.conversation_id, self.config.agent.debounce_seconds)
+            self.schedule(published.conversation_id, self.config.agent.debounce_seconds,
+                          (inbound.channel, inbound.account, inbound.chat_id))
         return published
 
-    def schedule(self, conversation_id: int, debounce: float) -> None:
+    def typing(self, inbound: Inbound) -> Published:
+        """The shopper is typing: a lane still waiting holds its answer a little longer.
+        Nothing is stored; a chat with nothing waiting is not looked up at all."""
+        conversation_id = self.chats.get((inbound.channel, inbound.account, inbound.chat_id))
+        lane = self.lanes.get(conversation_id) if conversation_id is not None else None
+        grace = self.config.agent.typing_grace_seconds
+        held = lane is not None and grace > 0 and lane.hold(grace)
+        return Published(0, conversation_id if held and conversation_id else 0, duplicate=False)
+
+    def schedule(self, conversation_id: int, debounce: float,
+                 chat: tuple[str, str, str] | None = None) -> None:
         lane = self.lanes.get(conversation_id)
         if lane is None:
             lane = self.lanes[conversation_id] = Lane(self, conversation_id)
+        if chat is not None:
+            lane.chat = chat
+            self.chats[chat] = conversation_id
         lane.push(debounce)
         if lane.task is None or lane.task.done():
             lane.task = asyncio.create_task(lane.run(), name=f"lane:{conversation_id}")

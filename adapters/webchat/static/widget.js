@@ -16,7 +16,7 @@
   } catch (e) { base = location.protocol + '//' + location.host; }
   var wsBase = base.replace(/^http/, 'ws');
 
-  var KEY = 'omnichannel.session', MAX = 2000, TYPING_SEND_MS = 3000, TYPING_SHOW_MS = 8000;
+  var KEY = 'omnichannel.session', MAX = 2000, TYPING_SEND_MS = 2000, TYPING_SHOW_MS = 8000;
   var SVG = 'http://www.w3.org/2000/svg';
   var ICON_CHAT = 'M6 3h12a3 3 0 0 1 3 3v8a3 3 0 0 1-3 3h-7l-5 4v-4H6a3 3 0 0 1-3-3V6a3 3 0 0 1 3-3z';
   var ICON_CLOSE = 'M19 6.4 17.6 5 12 10.6 6.4 5 5 6.4 10.6 12 5 17.6 6.4 19 12 13.4 17.6 19 19 17.6 13.4 12z';
