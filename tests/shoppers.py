@@ -24,6 +24,11 @@ engine (key words it parses):
 Items are named by product name, with their options in parentheses when the order holds
 two items of that name; a new item is described by its full option set in products.json's
 key order. Payment methods: "my PayPal", "my gift card", "my visa ending in 1234".
+
+With `describe_orders=True` the shopper never says an order number: each "order #W..." above
+becomes "my order with the Wireless Earbuds" (the fewest item names that tell it from the
+user's other orders, see `describe_order`), "which order?" gets that description again, and
+the shopper always verifies by name and zip code (an email needs an order number).
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import combinations
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +100,7 @@ class Request:
     reason: str | None = None  # "I no longer need it"
     address: str | None = None  # "123 Main St, Suite 4, Springfield, IL 62704, USA"
     swaps: tuple[tuple[str, str], ...] = ()  # ("the Gaming Mouse", "color white, ...")
+    order_description: str | None = None  # "the Water Bottle": said instead of the number
 
 
 @dataclass(frozen=True)
@@ -109,6 +116,7 @@ class Shopper:
     requests: tuple[Request, ...]
     expected_hash: str
     expected_changes: Raw = field(repr=False, default_factory=dict)
+    describe_orders: bool = False  # orders named by their items, never by number
 
     @property
     def task_id(self) -> str:
@@ -209,7 +217,39 @@ class _OrderView:
                             price=variant["price"])
 
 
-def _request(action: Raw, index: int, user: Raw, view: _OrderView) -> Request | None:
+def describe_order(view: _OrderView, user: Raw, order_id: str,
+                   avoid: Sequence[str] = ()) -> str:
+    """The fewest items that tell this order from the user's other orders ("the Water Bottle
+    and the Desk Lamp"), preferring names not in `avoid`; "only the ..." when another order
+    holds these names and more; items with their options when only the options differ."""
+    items = view.of(order_id)
+    others = [view.of(o) for o in user["orders"] if o != order_id]
+    names = sorted(dict.fromkeys(i["name"] for i in items), key=lambda n: n in avoid)
+    other_names = [{i["name"] for i in o} for o in others]
+    for k in range(1, len(names) + 1):
+        for combo in combinations(names, k):
+            if not any(set(combo) <= o for o in other_names):
+                return _join([f"the {n}" for n in combo])
+    if set(names) not in other_names:
+        return "only " + _join([f"the {n}" for n in names])
+    by_id = {i["item_id"]: f"the {i['name']} ({_options(i['options'])})" for i in items}
+    other_ids = [{i["item_id"] for i in o} for o in others]
+    for k in range(1, len(by_id) + 1):
+        for ids in combinations(by_id, k):
+            if not any(set(ids) <= o for o in other_ids):
+                return _join([by_id[i] for i in ids])
+    return "only " + _join(list(by_id.values()))  # the same items as another order
+
+
+def _order(order_id: str, description: str | None, owner: str = "") -> str:
+    """'order #W1' ('my order #W1' with owner 'my '), or 'my order with <description>'."""
+    if description is None:
+        return f"{owner}order {order_id}"
+    return f"{owner or 'my '}order with {description}"
+
+
+def _request(action: Raw, index: int, user: Raw, view: _OrderView,
+             describe_orders: bool = False) -> Request | None:
     name, kw = action["name"], action.get("kwargs", {})
     variant = (index // 2) % 2  # independent of the identity choice (index % 2)
     order_id = kw.get("order_id")
@@ -217,81 +257,95 @@ def _request(action: Raw, index: int, user: Raw, view: _OrderView) -> Request | 
         return Request(name, PERSON)
     if name in READ_ONLY or name.startswith(READ_ONLY_PREFIXES):
         return None
+    desc = None
+    if describe_orders and order_id:
+        named = {i["item_id"]: i["name"] for i in view.of(order_id)}
+        desc = describe_order(view, user, order_id,
+                              [named[i] for i in kw.get("item_ids", ()) if i in named])
+    the, my = _order(order_id, desc), _order(order_id, desc, "my ")
     if name == "cancel_pending_order":
         reason = CANCEL_REASON.get(kw["reason"], kw["reason"])
-        message = (f"Please cancel order {order_id}, {reason}." if variant == 0 else
-                   f"I want to cancel my order {order_id} because {reason}.")
-        return Request(name, message, order_id, reason=reason)
+        message = (f"Please cancel {the}, {reason}." if variant == 0 else
+                   f"I want to cancel {my} because {reason}.")
+        return Request(name, message, order_id, reason=reason, order_description=desc)
     if name == "modify_pending_order_payment":
         pay = payment_phrase(user, kw["payment_method_id"])
-        message = (f"Please pay for order {order_id} with {pay} instead." if variant == 0 else
-                   f"For order {order_id}, could you please pay with {pay} instead?")
-        return Request(name, message, order_id, payment=pay)
+        message = (f"Please pay for {the} with {pay} instead." if variant == 0 else
+                   f"For {the}, could you please pay with {pay} instead?")
+        return Request(name, message, order_id, payment=pay, order_description=desc)
     if name in ("modify_pending_order_address", "modify_user_address"):
         where = _address(kw)
         if name == "modify_user_address":
             return Request(name, f"Please update my default address to {where}.",
                            address=where)
-        message = (f"Please change the shipping address of order {order_id} to {where}."
+        message = (f"Please change the shipping address of {the} to {where}."
                    if variant == 0 else
-                   f"I need the shipping address of order {order_id} changed to {where}.")
-        return Request(name, message, order_id, address=where)
+                   f"I need the shipping address of {the} changed to {where}.")
+        return Request(name, message, order_id, address=where, order_description=desc)
     items = _join(view.names(order_id, kw["item_ids"]))
     pay = payment_phrase(user, kw["payment_method_id"])
     if name == "return_delivered_order_items":
-        message = (f"I'd like to return {items} from order {order_id}. Please refund it to "
+        message = (f"I'd like to return {items} from {the}. Please refund it to "
                    f"{pay}." if variant == 0 else
-                   f"I want to return {items} from order {order_id}, with the refund going to "
+                   f"I want to return {items} from {the}, with the refund going to "
                    f"{pay}.")
-        return Request(name, message, order_id, items=items, payment=pay)
+        return Request(name, message, order_id, items=items, payment=pay,
+                       order_description=desc)
     olds = view.names(order_id, kw["item_ids"])
     news = [_options(view.data.variants[n][1]["options"]) if n in view.data.variants else n
             for n in kw["new_item_ids"]]
     if name == "exchange_delivered_order_items":
         swaps = ", and ".join(f"{o} for one with {n}" for o, n in zip(olds, news, strict=False))
-        message = (f"From order {order_id} I'd like to exchange {swaps}. Any price difference "
+        message = (f"From {the} I'd like to exchange {swaps}. Any price difference "
                    f"goes to {pay}." if variant == 0 else
-                   f"I want to exchange {swaps}, from order {order_id}. Any price difference "
+                   f"I want to exchange {swaps}, from {the}. Any price difference "
                    f"goes to {pay}.")
         return Request(name, message, order_id, items=items, options=swaps, payment=pay,
-                       swaps=tuple(zip(olds, news, strict=False)))
+                       swaps=tuple(zip(olds, news, strict=False)), order_description=desc)
     if name == "modify_pending_order_items":
         swaps = ", and ".join(f"{o} to one with {n}" for o, n in zip(olds, news, strict=False))
         view.modify(order_id, kw["item_ids"], kw["new_item_ids"])
-        message = (f"For my pending order {order_id}, please change {swaps}. Use {pay} for the "
+        pending = _order(order_id, desc, "my pending ")
+        message = (f"For {pending}, please change {swaps}. Use {pay} for the "
                    "price difference." if variant == 0 else
-                   f"For my pending order {order_id}, I'd like to change {swaps}. Please use "
+                   f"For {pending}, I'd like to change {swaps}. Please use "
                    f"{pay} for the price difference.")
         return Request(name, message, order_id, items=items, options=swaps, payment=pay,
-                       swaps=tuple(zip(olds, news, strict=False)))
+                       swaps=tuple(zip(olds, news, strict=False)), order_description=desc)
     raise ValueError(f"no phrasing for τ-bench action {name!r}")
 
 
-def make_shopper(data: ShopData, split: str, index: int) -> Shopper:
+def make_shopper(data: ShopData, split: str, index: int, *,
+                 describe_orders: bool = False) -> Shopper:
     task = data.tasks[split][index]
     user = data.users[task["user_id"]]
     view = _OrderView(data)
-    requests = [r for a in task["actions"] if (r := _request(a, index, user, view))]
+    requests = [r for a in task["actions"]
+                if (r := _request(a, index, user, view, describe_orders))]
     # A person last: the transfer ends the conversation.
     requests.sort(key=lambda r: r.action == TRANSFER)
-    # Identity alternates by task index; an email comes with an order number (the request's).
-    identity = "email" if index % 2 and requests and requests[0].order_id else "name_zip"
+    # Identity alternates by task index; an email comes with an order number (the request's),
+    # so a shopper who gives no numbers always uses name and zip.
+    identity = ("email" if index % 2 and requests and requests[0].order_id
+                and not describe_orders else "name_zip")
     expected = next(e for e in data.expected["splits"][split] if e["task_index"] == index)
     return Shopper(
         split=split, index=index, user_id=task["user_id"],
         first_name=user["name"]["first_name"], last_name=user["name"]["last_name"],
         zip_code=user["address"]["zip"], email=user["email"], identity=identity,
         requests=tuple(requests), expected_hash=expected["final_db_hash"],
-        expected_changes=expected["changed_records"],
+        expected_changes=expected["changed_records"], describe_orders=describe_orders,
     )
 
 
-def make_shoppers(folder: Path, train: int = 100) -> list[Shopper]:
+def make_shoppers(folder: Path, train: int = 100, *,
+                  describe_orders: bool = False) -> list[Shopper]:
     """Every dev task and the first `train` train tasks."""
     data = load_data(folder)
-    return ([make_shopper(data, "dev", i) for i in range(len(data.tasks["dev"]))]
-            + [make_shopper(data, "train", i)
-               for i in range(min(train, len(data.tasks["train"])))])
+    tasks = [("dev", i) for i in range(len(data.tasks["dev"]))] + [
+        ("train", i) for i in range(min(train, len(data.tasks["train"])))]
+    return [make_shopper(data, split, i, describe_orders=describe_orders)
+            for split, i in tasks]
 
 
 # --- the dialogue --------------------------------------------------------------------------
@@ -362,7 +416,8 @@ class Dialogue:
         parts: list[str] = []
         if req is not None and req.order_id and ("order number" in q or "order id" in q
                                                  or "order #" in q or "which order" in q):
-            parts.append(f"It's order {req.order_id}.")
+            parts.append(f"It's order {req.order_id}." if req.order_description is None
+                         else f"It's my order with {req.order_description}.")
         if "email" in q and (s.identity == "email" or not ("zip" in q or "name" in q)):
             parts.append(s.email_phrase)
         elif "zip" in q or " name" in q:
@@ -502,7 +557,9 @@ def db_diff(commerce: Any, base: Any, shopper: Shopper) -> str:
     got = commerce.export()
     start = base.export()
     want = shopper.expected_changes
-    missing, wrong, unexpected = [], [], []
+    missing: list[str] = []
+    wrong: list[str] = []
+    unexpected: list[str] = []
     for table in ("orders", "users"):
         expected = want.get(table, {})
         for key, record in expected.items():
