@@ -156,14 +156,29 @@ def answerable(rule: Rule, titles: list[str]) -> bool:
                 or any(topics(t) & rule.articles for t in titles))
 
 
-def fill(text: str, shopper: Any) -> str:
+def demo_shopper(shop: Path) -> dict[str, str]:
+    """The demo shop's first order and its shopper (defaults if the file is unreadable)."""
+    import sqlite3
+
+    try:
+        with sqlite3.connect(f"file:{shop}?mode=ro", uri=True) as conn:
+            row = conn.execute("SELECT o.id, c.first_name || ' ' || c.last_name, c.email, c.zip "
+                               "FROM orders o JOIN customers c ON c.id = o.customer_id "
+                               "ORDER BY o.id LIMIT 1").fetchone()
+    except sqlite3.Error:
+        row = None
+    order, name, email, zip_ = row or ("#JP204119", "Dana Whitfield", "dana@example.com", "80302")
+    return {"order": order, "name": name, "email": email, "zip": zip_}
+
+
+def fill(text: str, shopper: dict[str, str]) -> str:
     """Realistic values for {{Placeholder}} slots (the demo shop's own order and shopper)."""
     def value(m: re.Match[str]) -> str:
         key = m.group(1).lower()
-        for words, v in (("invoice", "INV-" + shopper.order_id.lstrip("#JP")),
-                         ("order", shopper.order_id), ("email", shopper.email),
-                         ("zip postal", shopper.zip), ("phone", "+1 555 0134"),
-                         ("name person", shopper.name), ("amount money refund", "$49.00"),
+        for words, v in (("invoice", "INV-" + shopper["order"].lstrip("#JP")),
+                         ("order", shopper["order"]), ("email", shopper["email"]),
+                         ("zip postal", shopper["zip"]), ("phone", "+1 555 0134"),
+                         ("name person", shopper["name"]), ("amount money refund", "$49.00"),
                          ("date", "March 3"), ("address", "12 Elm Street, Boulder, CO 80302"),
                          ("account", "premium")):
             if any(w in key for w in words.split()):
@@ -198,7 +213,6 @@ def load(intent: str | None, limit: int | None) -> list[tuple[str, str]]:
 async def run(rows: list[tuple[str, str]], concurrency: int, state: Path
               ) -> tuple[list[Reply], list[str], float]:
     from omnichannel.agent.knowledge import builtin_helpcenter, find_documents, load_document
-    from omnichannel.commerce.demo.samples import samples
     from omnichannel.config import Config
     from omnichannel.conversation import Owner, Role
 
@@ -210,7 +224,7 @@ async def run(rows: list[tuple[str, str]], concurrency: int, state: Path
         "commerce": {"backend": "demo"}}), "builtin").open()
     titles = [load_document(p).title for p in find_documents(builtin_helpcenter())]
     await gw.commerce.list_products()  # the shop file exists from here on
-    shopper = samples(state / "demo-shop.db")[0]
+    shopper = demo_shopper(state / "demo-shop.db")
     recorder = gw.router.engine = Recorder(gw.router.engine)
     gate = asyncio.Semaphore(concurrency)
 
