@@ -14,7 +14,9 @@ mrkdwn, buttons as an actions block (mrkdwn.py). Errors: a 429 that outlasts the
 in-call wait is RetryableDeliveryError with Retry-After; invalid_auth, not_in_channel,
 channel_not_found and the like are permanent (web.py).
 
-Slack has no typing indicator for bots in the Events API: `typing()` does nothing.
+Slack has no typing indicator for bots in the Events API: `typing()` does nothing. Nor
+does it say when a user types (`user_typing` is legacy RTM only), so no typing signal
+is published: answers wait only the router's short merge window.
 """
 
 from __future__ import annotations

@@ -17,6 +17,9 @@ Outbound: HTML parse mode with &, < and > escaped; buttons as an inline keyboard
 callback_data is the button value, or a hash of it when the value is over 64 bytes (mapped
 back through the conversation's history). Telegram's 429 `retry_after` becomes
 RetryableDeliveryError(retry_after=...).
+
+Typing: we show it (sendChatAction), but the Bot API never tells a bot that a user is
+typing, so no typing signal is published: answers wait only the router's merge window.
 """
 
 from __future__ import annotations
