@@ -4,8 +4,10 @@ to the real daemon (a subprocess on a free port, state in pytest's tmp_path)."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -202,3 +204,36 @@ def test_keyboard_open_and_escape(daemon: Daemon, page_factory: Any) -> None:
     expect(page.locator("#omni-panel")).to_be_hidden(timeout=WAIT)
     expect(launcher).to_have_attribute("aria-expanded", "false")
     expect(launcher).to_be_focused()  # focus goes back to the launcher
+
+
+def test_rating_buttons_appear_and_a_click_records_the_score(daemon: Daemon, page_factory: Any,
+                                                              tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    page = page_factory(viewport={"width": 1280, "height": 800})
+    sent: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(
+        payload if isinstance(payload, str) else payload.decode())))
+    page.goto(daemon.url + "/")
+    _open_panel(page)
+    log = page.locator("#omni-log")
+    # Typing sends a typing frame (throttled: fewer frames than keystrokes), then the message.
+    page.locator("#omni-input").press_sequentially(QUESTION)
+    page.press("#omni-input", "Enter")
+    expect(log.locator(".omni-msg[data-role=agent][data-id]")).to_have_count(1, timeout=WAIT)
+    typing = [f for f in sent if json.loads(f).get("type") == "typing"]
+    assert 1 <= len(typing) < len(QUESTION), sent
+    # "thanks" closes the matter: the rating question comes with its five buttons.
+    _send(page, "thanks")
+    question = log.locator(".omni-msg[data-role=system]").filter(has_text="rate this conversation")
+    expect(question).to_have_count(1, timeout=WAIT)
+    buttons = question.locator(".omni-buttons .omni-btn")
+    expect(buttons).to_have_text(["1", "2", "3", "4", "5"], timeout=WAIT)
+    page.screenshot(path=str(tmp_path / "widget-rating.png"))
+    buttons.nth(3).click()
+    expect(log.locator(".omni-msg[data-role=system]").filter(
+        has_text="Thank you for your rating!")).to_have_count(1, timeout=WAIT)
+    expect(log.locator(".omni-buttons")).to_have_count(0)  # answered: no buttons left
+    with sqlite3.connect(tmp_path / "state" / "omnichannel.db") as db:
+        rows = db.execute("SELECT detail FROM events WHERE kind = 'csat'").fetchall()
+    assert [json.loads(r[0]) for r in rows] == [{"score": 4, "by": "agent"}]

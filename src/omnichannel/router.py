@@ -41,6 +41,7 @@ from omnichannel.hours import handoff_notice
 from omnichannel.logs import conversation_var
 from omnichannel.outbox import Outbox
 from omnichannel.store import DraftWrite, OutMessage, PendingTurn, Store, TurnWrite
+from omnichannel.store.rating import score_in
 
 log = logging.getLogger(__name__)
 
@@ -288,22 +289,23 @@ class Router:
 
     async def _rating(self, conv: Conversation, pending: PendingTurn,
                       adapter: Adapter | None) -> bool:
-        """A press of a rating button: recorded once as the conversation's CSAT, thanked,
-        and never sent to the agent (so it also works on a resolved or staff-owned one)."""
+        """A rating (a button, or typed while the question waits: store/rating.py): recorded
+        once as the conversation's CSAT, thanked, and never sent to the agent (so it also
+        works on a resolved or staff-owned one)."""
         last = pending.history[-1] if pending.history else None
         if last is None or last.role is not Role.CUSTOMER:
             return False
         value = last.button_value or ""
-        typed = last.text.strip().rstrip(".!")
+        typed = score_in(last.text) if not value else None
         if value.startswith("csat:") and value[5:] in ("1", "2", "3", "4", "5"):
             score = int(value[5:])
-        elif typed in ("1", "2", "3", "4", "5") and not value:
-            score = int(typed)  # a text channel: the digit answers the question, if asked
+        elif typed is not None:
+            score = typed  # "5", "4/5", "5 stars": answers the question while it waits
         else:
             return False
-        rated = await self.store.rate(conv.id, score)
+        rated = await self.store.rate(conv.id, score, typed=not value)
         if not rated and not value:
-            return False  # a plain "5" nobody asked for is a message for the agent
+            return False  # a "5" nobody is waiting for is a message for the agent
         limit = adapter.capabilities.max_text_length if adapter else 4096
         messages = [_out(Role.SYSTEM, CSAT_THANKS, (), limit, 0)] if rated else []
         ids = await self.store.commit_turn(TurnWrite(conv.id, pending.journal_ids, messages,

@@ -354,10 +354,12 @@
     g.setAttribute('data-greeting', 'true');
     log.insertBefore(g, log.firstChild);
   }
-  // Only the last agent/staff message shows its buttons.
+  // Only the last message from our side shows its buttons: the agent's or staff's choices,
+  // or a system message's (the rating question); a later notice without buttons ends them.
+  var OURS = '.omni-msg[data-role=agent],.omni-msg[data-role=staff],.omni-msg[data-role=system]';
   function renderButtons() {
     Array.prototype.forEach.call(log.querySelectorAll('.omni-buttons'), function (r) { r.parentNode.removeChild(r); });
-    var list = log.querySelectorAll('.omni-msg[data-role=agent],.omni-msg[data-role=staff]');
+    var list = log.querySelectorAll(OURS);
     var last = list[list.length - 1];
     if (!last || !last._omniButtons || !last._omniButtons.length) return;
     var row = h('div', { class: 'omni-buttons', role: 'group', 'aria-label': 'Suggested replies' });
@@ -473,7 +475,7 @@
     var e = serverEl(f);
     log.appendChild(e);
     var role = e.getAttribute('data-role');
-    if (role === 'agent' || role === 'staff') renderButtons();
+    if (role !== 'customer') renderButtons();
     if (role !== 'customer' && !isOpen) badge.hidden = false;
     if (stick) scrollBottom(true);
   }

@@ -21,6 +21,7 @@ from omnichannel.conversation import (
     Role,
     Status,
 )
+from omnichannel.store.rating import awaiting, score_in
 
 
 def buttons_json(buttons: tuple[Button, ...]) -> str | None:
@@ -104,13 +105,24 @@ def journal_inbound(conn: sqlite3.Connection, inbound: Inbound) -> Published:
     journal_id = cur.lastrowid
     identity_id, contact_id = _identity(conn, inbound, now)
     # A rating answers the question of a conversation that may be resolved already: it goes
-    # to the latest conversation of the chat instead of opening a new one.
-    rating = (inbound.button_value or "").startswith("csat:")
-    conv = conn.execute(
-        "SELECT id FROM conversations WHERE channel = ? AND account = ? AND chat_id = ? "
-        + ("" if rating else "AND status = 'open' ") + "ORDER BY id DESC LIMIT 1",
-        (inbound.channel, inbound.account, inbound.chat_id),
-    ).fetchone()
+    # to the latest conversation of the chat instead of opening a new one (a typed one only
+    # while that question still waits for it: store/rating.py).
+    pressed = (inbound.button_value or "").startswith("csat:")
+    typed = not inbound.button_value and score_in(inbound.text) is not None
+    conv = None
+    if pressed or typed:
+        conv = conn.execute(
+            "SELECT id FROM conversations WHERE channel = ? AND account = ? AND chat_id = ? "
+            "ORDER BY id DESC LIMIT 1", (inbound.channel, inbound.account, inbound.chat_id),
+        ).fetchone()
+        if conv is not None and not pressed and not awaiting(conn, conv["id"], now):
+            conv = None
+    if conv is None:
+        conv = conn.execute(
+            "SELECT id FROM conversations WHERE channel = ? AND account = ? AND chat_id = ? "
+            "AND status = 'open' ORDER BY id DESC LIMIT 1",
+            (inbound.channel, inbound.account, inbound.chat_id),
+        ).fetchone()
     if conv is None:
         conversation_id = conn.execute(
             "INSERT INTO conversations (channel, account, chat_id, identity_id, contact_id, "
