@@ -23,6 +23,7 @@ from omnichannel.agent.knowledge import (
     find_documents,
     load_document,
 )
+from omnichannel.agent.money import money
 from omnichannel.analytics.dashboard import setup_dashboard
 from omnichannel.analytics.metrics import metrics
 from omnichannel.channel import (
@@ -34,8 +35,9 @@ from omnichannel.channel import (
     Inbound,
     Published,
 )
-from omnichannel.commerce import Commerce
+from omnichannel.commerce import Commerce, CommerceError
 from omnichannel.commerce.backends import close_backend, open_backend
+from omnichannel.commerce.demo.showcase import featured
 from omnichannel.config import Config, ModelConfig
 from omnichannel.registry import channel_settings
 from omnichannel.router import Router
@@ -165,6 +167,27 @@ async def readyz(request: web.Request) -> web.Response:
     )
 
 
+async def featured_products(request: web.Request) -> web.Response:
+    """GET /shop/featured.json: the products the web chat's demo page shows, priced in
+    `[brand] currency`. The page fetches them, so the adapter never needs the shop."""
+    rt = request.app[RUNTIME]
+    if rt.commerce is None:
+        raise web.HTTPNotFound(text="no shop")
+    try:
+        products = await rt.commerce.list_products()
+    except CommerceError as exc:
+        log.warning("featured products unavailable", extra={"error": str(exc)})
+        raise web.HTTPServiceUnavailable(text="shop unavailable") from exc
+    currency = rt.config.brand.currency
+    return web.json_response({"currency": currency, "products": [
+        {"id": f.id, "name": f.name, "description": f.description,
+         "price": ("from " if f.varies else "") + money(f.price, currency),
+         "colours": [{"name": c.name, "available": c.available} for c in f.colours],
+         "options": [{"name": o.name, "values": list(o.values)} for o in f.options],
+         "available": f.available, "availability": f.availability}
+        for f in featured(products)]}, headers={"Cache-Control": "public, max-age=60"})
+
+
 async def index_knowledge(store: Store, config: Config) -> int:
     """Index the shipped help center and sync `[knowledge] paths` (folders, files, zip
     exports): unchanged documents are skipped, deleted ones removed. Returns the changes."""
@@ -257,6 +280,8 @@ def build_app(config: Config, *, engine_name: str | None = None) -> web.Applicat
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
     setup_dashboard(app)  # /dashboard only when [dashboard] enabled = true
+    if "webchat" in settings:  # the data of its demo page, served where the page is
+        app.router.add_get("/shop/featured.json", featured_products)
     app.router.add_route("*", "/{tail:.*}", _dispatch)
     return app
 
