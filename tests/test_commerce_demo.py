@@ -135,6 +135,40 @@ def test_customers_and_payment_methods(pristine: Path) -> None:
         assert (m["balance"] is not None) == (m["source"] == "gift_card")
 
 
+def test_canadian_shoppers_have_real_postal_codes(pristine: Path) -> None:
+    canadians = rows(pristine, "SELECT * FROM customers WHERE country = 'Canada'")
+    assert len(canadians) >= 30
+    first_letter = {"BC": "V", "AB": "T", "ON": "KLMNP", "QC": "GHJ", "NS": "B", "MB": "R",
+                    "YT": "Y"}
+    for c in canadians:
+        # A1A 1A1, the first letter the province's, no D F I O Q U anywhere.
+        assert re.fullmatch(r"[A-Z]\d[A-Z] \d[A-Z]\d", c["zip"]), c["zip"]
+        assert c["zip"][0] in first_letter[c["state"]], (c["state"], c["zip"])
+        assert not set(c["zip"]) & set("DFIOQU"), c["zip"]
+        assert c["zip_key"] == c["zip"].replace(" ", "")
+
+
+async def test_canadian_postal_code_in_any_case_or_spacing(shop: DemoCommerce) -> None:
+    ca = rows(shop.path, "SELECT * FROM customers WHERE country = 'Canada' ORDER BY id")[0]
+    code = ca["zip"]
+    for typed in (code, code.lower(), code.replace(" ", ""), code.replace(" ", "").lower(),
+                  f"  {code[:3]}   {code[4:]} "):
+        assert await shop.find_customer_by_name_zip(
+            ca["first_name"].lower(), ca["last_name"].upper(), typed) == ca["id"], typed
+    assert await shop.find_customer_by_name_zip(ca["first_name"], ca["last_name"],
+                                                code[:3]) is None
+
+
+def test_currency_and_a_recent_delivery_over_the_refund_cap(pristine: Path) -> None:
+    assert one(pristine, "SELECT value FROM meta WHERE key = 'currency'") == "USD"
+    since = (NOW - timedelta(days=14)).isoformat()
+    big = rows(pristine, "SELECT o.id FROM orders o WHERE o.status = 'delivered' AND "
+               "(SELECT sum(price) FROM order_items i WHERE i.order_id = o.id) > 500 AND "
+               "(SELECT max(delivered_at) FROM fulfillments f WHERE f.order_id = o.id) > ?",
+               since)
+    assert big
+
+
 def test_products(pristine: Path) -> None:
     products = rows(pristine, "SELECT p.*, count(v.item_id) AS n, sum(v.stock) AS stock "
                     "FROM products p JOIN variants v ON v.product_id = p.id GROUP BY p.id")
