@@ -1,28 +1,53 @@
-"""The built-in engine: rules and the help center, no network and no model."""
+"""The built-in engine: understanding, dialogue state and the help center; no network, no model.
+
+Each turn: safety first (red flags and requests for a person are rules that cannot be
+switched off), then the message is read (intent with calibrated confidence, per part when it
+asks several things), then the open dialogue decides what the words mean: an answer to the
+confirmation question, an answer to the slot question, an escape, or a new request.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
-from omnichannel.agent import intents
+from omnichannel.agent import answers, intents, understanding
 from omnichannel.agent.engine import Deps, new_customer_messages
-from omnichannel.agent.knowledge import Passage, Ranked, rerank
-from omnichannel.agent.orders import OrderFlow, State
+from omnichannel.agent.orders import TASKS, OrderFlow, State, answer_catalog
 from omnichannel.agent.turn import Handoff, HandoffReason, Turn
-from omnichannel.conversation import Button, Conversation, Message
+from omnichannel.agent.understanding import Reading, entities
+from omnichannel.agent.understanding.confirm import Answer, decide
+from omnichannel.conversation import Button, Conversation, Message, Role
 
-# A passage answers a question when it mentions most of the question's content words and
-# ranks well overall (see knowledge.rerank); otherwise the engine says it does not know.
-MIN_CONFIDENCE = 0.4
-MIN_COVERAGE = 0.5
-CANDIDATES = 25
+# The classifier must be this sure to act on an intent; below it, only a help-center
+# passage that plainly answers the question is given, else an honest "not sure".
+CONFIDENT = 0.5
+SURE = 0.8  # to leave an open question for a new request
 
 TOPIC_BUTTONS = (
     Button("Shipping", "How much is shipping?"),
     Button("Returns", "How do I return an item?"),
     Button("Sizing", "How do I find my size?"),
 )
+KNOWLEDGE = {
+    "return_policy", "cancellation_policy", "shipping_options", "shipping_countries",
+    "delivery_time", "payment_methods", "payment_problem", "gift_cards", "loyalty",
+    "price_match", "stores", "account_create", "account_delete", "account_password",
+    "account_edit", "newsletter", "contact_hours", "place_order", "warranty", "sizing",
+    "invoice", "promo_code", "product_question", "recommendation", "feedback",
+}
+CATALOG = {"product_question", "promo_code", "recommendation", "sizing"}
+# A policy answer offers to start the matching task.
+OFFERS = {"return_policy": ("Start a return", "return"),
+          "cancellation_policy": ("Cancel an order", "cancel")}
+START = "start:"
+_ESCAPE = re.compile(r"^\s*(never ?mind|nvm|forget (it|that|about it)|start (over|again)|"
+                     r"cancel (that|this)|stop|scratch that|leave it|skip( it)?|"
+                     r"something else|different question)\b", re.I)
+_HOW_TO = re.compile(r"\b(how (do|can|would|should) (i|we|you)|how to|what'?s the process|"
+                     r"policy|can i|is it possible|do you (allow|accept))\b", re.I)
 
 _SAFETY = {
     HandoffReason.SELF_HARM: (
@@ -37,15 +62,22 @@ _SAFETY = {
     HandoffReason.LEGAL: "I understand. This needs someone from our team rather than me.",
     HandoffReason.ABUSE: "I'd like to get this sorted for you, so I'm bringing in our team.",
     HandoffReason.ANGER: (
-        "I'm sorry this has been so frustrating. I'd like a person from our team to look at "
-        "this with you."
+        "I'm really sorry this has been so frustrating, and that you've had to chase it. I'm "
+        "bringing in a person from our team to sort it out with you."
+    ),
+    HandoffReason.COMPLAINT: (
+        "I'm sorry to hear that, and thank you for telling us. I'm passing this to a person "
+        "from our team so your complaint is looked at properly."
     ),
 }
 
 
 class BuiltinEngine:
     name = "builtin"
-    history = 0
+    history = 12  # earlier messages tell repetition (anger) from a first complaint
+
+    def __init__(self) -> None:
+        understanding.warm()
 
     async def respond(
         self, conversation: Conversation, history: Sequence[Message], deps: Deps
@@ -53,90 +85,276 @@ class BuiltinEngine:
         burst = new_customer_messages(history)
         text = " ".join(m.text.strip() for m in burst if m.text.strip())
         button = burst[-1].button_value if burst else None
+        earlier = [m.text for m in history if m.role is Role.CUSTOMER and m not in burst]
         voice = deps.voice
 
-        flag = intents.red_flag(text)
+        flag = intents.red_flag(text, earlier[-6:])
         if flag is not None:
-            return Turn(
-                text=voice.sign(_SAFETY[flag.reason]),
-                handoff=Handoff(flag.reason, _summary(flag.detail, burst)),
-                intent=f"handoff.{flag.reason.value}",
-            )
+            return _handoff(voice.sign(_SAFETY[flag.reason]), flag.reason, flag.detail, burst)
         if intents.wants_person(text, button):
-            return Turn(
-                text="",
-                handoff=Handoff(HandoffReason.REQUESTED, _summary("asked for a person", burst)),
-                intent="handoff.requested",
-            )
-        if deps.tools is not None and (text or button):
-            state = State.from_json(conversation.agent_state)
-            flow = OrderFlow(deps.tools, state, voice.sign)
-            turn = await flow.handle(text, button)
+            return _handoff("", HandoffReason.REQUESTED, "asked for a person", burst)
+        if not text and not button:
+            return Turn(text=voice.greeting, buttons=TOPIC_BUTTONS, intent="greeting")
+        reading = await asyncio.to_thread(understanding.read, text or button or "")
+        return await _Turn(conversation, deps, burst, reading, text, button).run()
+
+
+class _Turn:
+    """One turn's decisions, with the dialogue state it reads and writes."""
+
+    def __init__(self, conversation: Conversation, deps: Deps, burst: Sequence[Message],
+                 reading: Reading, text: str, button: str | None) -> None:
+        self.conversation = conversation
+        self.deps = deps
+        self.voice = deps.voice
+        self.burst = burst
+        self.reading = reading
+        self.text = text
+        self.button = button
+        self.state = State.from_json(conversation.agent_state)
+        tools = deps.tools
+        self.flow = (OrderFlow(tools, self.state, self.voice.sign,
+                               tools.policy.return_window_days) if tools is not None else None)
+
+    async def run(self) -> Turn:
+        flow, state, reading = self.flow, self.state, self.reading
+        if flow is not None and self.button and self.button.startswith(START):
+            return await flow.start([self.button[len(START):]], self.text)
+        if flow is not None and not state.tasks and state.pending is None:
+            # Who the shopper is counts whenever they say it, even before any request.
+            await flow.identify(self.text)
+        if flow is not None and state.pending is not None:
+            turn = await self._confirming(flow)
             if turn is not None:
                 return turn
-        if not text:
-            return Turn(text=voice.greeting, buttons=TOPIC_BUTTONS, intent="greeting")
-        if intents.is_greeting(text):
-            return Turn(
-                text=f"Hi! I'm {voice.assistant_name}, the {voice.shop_name} assistant. "
-                "What can I help you with today?",
-                buttons=TOPIC_BUTTONS,
-                intent="greeting",
-            )
-        if intents.is_thanks(text):
-            return Turn(
-                text=voice.sign("You're welcome! Is there anything else I can help with?"),
-                intent="thanks",
-            )
-        if intents.is_goodbye(text):
+        if flow is not None and state.tasks:
+            turn = await self._asking(flow)
+            if turn is not None:
+                return turn
+        return await self._new(reading)
+
+    # the open questions -------------------------------------------------------------------
+    async def _confirming(self, flow: OrderFlow) -> Turn | None:
+        if self.button in ("yes", "no"):
+            return await flow.execute() if self.button == "yes" else flow.decline()
+        answer = decide(self.text, self.reading.whole)
+        if answer is Answer.YES:
+            return await flow.execute()
+        if answer is Answer.NO:
+            return flow.decline()
+        if self._new_request():
+            self.state.pending = None
+            if self.state.tasks:
+                self.state.tasks.pop(0)
+            return None
+        if self.reading.intent == "correction" or self.reading.whole.score("correction") > 0.2:
+            return await flow.correct(self.text)
+        if self.state.misses >= 2:
+            self.state.clear()
+            return _handoff(self.voice.sign("I don't want to get this wrong, so I haven't "
+                                            "changed anything and I've asked a person from our "
+                                            "team to help."), HandoffReason.REPEATED_FAILURE,
+                            "the shopper's answer to a confirmation stayed unclear", self.burst,
+                            state=self.state.to_json())
+        return flow.ask_again()
+
+    async def _asking(self, flow: OrderFlow) -> Turn | None:
+        reading = self.reading
+        if (_ESCAPE.match(self.text) or (reading.intent == "start_over" and
+                                         reading.confidence >= CONFIDENT)):
+            self.state.clear()
+            return Turn(text=self.voice.sign("No problem, I've dropped that. What else can I "
+                                             "help with?"),
+                        buttons=TOPIC_BUTTONS, intent="orders.escaped",
+                        state=self.state.to_json())
+        before = self.state.to_json()
+        turn = await flow.resume(self.text)
+        if flow.progress or self.state.to_json() != before and self.state.misses == 0:
+            return turn
+        if self._new_request():
+            self.state.__init__(**State.from_json(before).__dict__)  # type: ignore[misc]
+            self.state.tasks.clear()
+            self.state.asking, self.state.misses, self.state.said = None, 0, []
+            return None
+        if reading.intent in KNOWLEDGE and reading.confidence >= SURE:
+            # A question in the middle of a task: answer it, keep the task open.
+            self.state.__init__(**State.from_json(before).__dict__)  # type: ignore[misc]
+            found = await self._knowledge(reading.intent, True)
+            if found is not None:
+                return Turn(text=f"{found.text}\n\nWhenever you're ready, we can go on with "
+                            "your request.", intent=found.intent, sources=found.sources,
+                            confidence=found.confidence, state=self.state.to_json())
+        return turn
+
+    def _new_request(self) -> bool:
+        """The message is a new request rather than an answer to the open question."""
+        r = self.reading
+        if r.confidence < SURE:
+            return False
+        current = self.state.tasks[0].intent if self.state.tasks else None
+        if r.intent in TASKS:
+            return TASKS[r.intent] != current
+        return r.intent in KNOWLEDGE or r.intent in ("complaint", "human_agent")
+
+    # a new message --------------------------------------------------------------------------
+    async def _new(self, reading: Reading) -> Turn:
+        requests = self._requests(reading)
+        flow = self.flow
+        if flow is not None and not any(i in TASKS for i, _c in requests) and (
+                entities.order_ids(self.text) and (not requests or flow.notes)):
+            # An order number alone: the shopper wants to know about that order.
+            return await self._task(["order_status"], max(reading.confidence, CONFIDENT))
+        if flow is not None and flow.notes and not requests:
+            return Turn(text=self.voice.sign(" ".join(flow.notes) + " How can I help with "
+                                             "your order?"), intent="orders.verified",
+                        confidence=1.0, state=self.state.to_json())
+        if not requests:
+            return await self._single(reading.intent, reading.confidence)
+        task_intents = [i for i, _c in requests if i in TASKS]
+        others = [(i, c) for i, c in requests if i not in TASKS]
+        if len(requests) == 1:
+            return self._noted(await self._single(*requests[0]))
+        # Several things at once: each question answered, the first task started.
+        turns = [await self._single(i, c) for i, c in others[:3]]
+        if task_intents and self.flow is not None:
+            turns.append(await self._task(task_intents[:1], reading.confidence))
+        return self._noted(_merge([t for t in turns if t.text], self.state))
+
+    def _noted(self, turn: Turn) -> Turn:
+        """"You're verified" in front of an answer that did not say it already."""
+        notes = self.flow.notes if self.flow is not None else []
+        if not notes or not turn.text or turn.text.startswith(notes[0]):
+            return turn
+        return Turn(text=" ".join(notes) + " " + turn.text, buttons=turn.buttons,
+                    actions=turn.actions, handoff=turn.handoff, intent=turn.intent,
+                    failed=turn.failed, sources=turn.sources, state=turn.state,
+                    confidence=turn.confidence)
+
+    def _requests(self, reading: Reading) -> list[tuple[str, float]]:
+        """(intent, confidence) of each request in the message, in order, once each."""
+        main = (reading.intent, reading.confidence)
+        if not reading.parts:
+            return [main] if reading.confidence >= CONFIDENT else []
+        found: list[tuple[str, float]] = []
+        for _clause, p in reading.parts:
+            if p.confidence >= SURE and (p.intent in KNOWLEDGE or p.intent in TASKS):
+                found.append((p.intent, p.confidence))
+        if reading.confidence >= CONFIDENT and reading.intent in TASKS:
+            # One task per message: the whole message's; parts that restate it are details.
+            found = [f for f in found if f[0] not in TASKS]
+            found.append(main)
+        elif not found and reading.confidence >= CONFIDENT:
+            found = [main]
+        seen: dict[str, float] = {}
+        for intent, conf in found:
+            seen.setdefault(intent, conf)
+        return list(seen.items())
+
+    async def _single(self, intent: str, confidence: float) -> Turn:
+        voice = self.voice
+        if confidence < CONFIDENT:
+            found = await self._knowledge(None, False)
+            return found if found is not None else self._unsure()
+        if intent in TASKS and self.flow is not None:
+            return await self._task([intent], confidence)
+        if intent == "human_agent":
+            return _handoff("", HandoffReason.REQUESTED, "asked for a person", self.burst)
+        if intent == "complaint":
+            # Rules can only pass a complaint on; under `auto` a model may do better, so the
+            # turn does not claim the confidence that keeps models out (safety handoffs do).
+            turn = _handoff(voice.sign(_SAFETY[HandoffReason.COMPLAINT]),
+                            HandoffReason.COMPLAINT, "the shopper has a complaint", self.burst)
+            return replace(turn, confidence=min(confidence, 0.5))
+        if intent == "greeting":
+            return Turn(text=f"Hi! I'm {voice.assistant_name}, the {voice.shop_name} assistant. "
+                        "What can I help you with today?", buttons=TOPIC_BUTTONS,
+                        intent="greeting", confidence=confidence)
+        if intent == "thanks":
+            return Turn(text=voice.sign("You're welcome! Is there anything else I can help "
+                                        "with?"), intent="thanks", confidence=confidence)
+        if intent == "goodbye":
             return Turn(text=voice.sign("Thanks for chatting with us. Have a great day!"),
-                        intent="goodbye")
+                        intent="goodbye", confidence=confidence)
+        if intent in ("affirm", "deny", "correction", "start_over"):
+            return Turn(text=voice.sign("Okay. What can I help you with?"), buttons=TOPIC_BUTTONS,
+                        intent="idle", confidence=confidence, state=self.state.to_json())
+        if intent in CATALOG and self.deps.tools is not None:
+            product = await answer_catalog(self.deps.tools, self.text)
+            if product is not None:
+                return Turn(text=voice.sign(product.text), intent=product.intent,
+                            confidence=confidence)
+        if intent == "out_of_scope":
+            return self._unsure(out_of_scope=True)
+        found = await self._knowledge(intent, True)
+        if found is None:
+            found = await self._knowledge(None, False)
+        if found is None:
+            return self._unsure()
+        if intent == "feedback":
+            found = Turn(text=voice.sign("Thank you, we'd love to hear it. " + found.text),
+                         intent=found.intent, sources=found.sources,
+                         confidence=found.confidence)
+        offer = OFFERS.get(intent)
+        if offer is not None and self.flow is not None and _HOW_TO.search(self.text):
+            found = Turn(text=found.text, buttons=(Button(offer[0], START + offer[1]),),
+                         intent=found.intent, sources=found.sources,
+                         confidence=found.confidence)
+        return found
 
-        ranked = await _best_passage(text, deps)
-        if ranked is not None:
-            passage = ranked.passage
-            return Turn(
-                text=voice.sign(_answer(passage)),
-                intent=f"faq.{_slug(passage.title)}",
-                sources=(passage.source,),
-                confidence=ranked.confidence,
-            )
+    async def _task(self, intents_: list[str], confidence: float) -> Turn:
+        assert self.flow is not None
+        turn = await self.flow.start([TASKS[i] for i in intents_], self.text)
+        return Turn(text=turn.text, buttons=turn.buttons, actions=turn.actions,
+                    handoff=turn.handoff, intent=turn.intent, failed=turn.failed,
+                    state=turn.state, confidence=confidence)
 
-        failures = conversation.failures + 1
-        if failures >= deps.max_failures:
+    async def _knowledge(self, intent: str | None, confident: bool) -> Turn | None:
+        found = await answers.find(self.deps.knowledge, self.text, intent, confident)
+        if found is None:
+            return None
+        confidence = min(self.reading.confidence if confident else 1.0, max(found.confidence,
+                                                                            0.6))
+        return Turn(text=self.voice.sign(found.text), intent=f"faq.{_slug(found.passage.title)}",
+                    sources=(found.passage.source,), confidence=round(confidence, 4),
+                    state=self.state.to_json())
+
+    def _unsure(self, out_of_scope: bool = False) -> Turn:
+        voice = self.voice
+        failures = self.conversation.failures + 1
+        if failures >= self.deps.max_failures:
             return Turn(
                 text="I'm sorry, I haven't been able to help with this.",
-                handoff=Handoff(
-                    HandoffReason.REPEATED_FAILURE,
-                    _summary(f"{failures} questions the assistant could not answer", burst),
-                ),
-                intent="unknown",
-                failed=True,
-                confidence=0.0,
-            )
-        return Turn(
-            text="I'm not sure about that one, and I'd rather not guess. You can rephrase it, "
-            "pick a topic below, or talk to a person from our team.",
-            buttons=(*TOPIC_BUTTONS[:2], Button(voice.person_label, intents.HANDOFF_BUTTON)),
-            intent="unknown",
-            failed=True,
-            confidence=0.0,
-        )
+                handoff=Handoff(HandoffReason.REPEATED_FAILURE, _summary(
+                    f"{failures} questions the assistant could not answer", self.burst)),
+                intent="unknown", failed=True, confidence=0.0)
+        lead = ("That's outside what I can help with here: I know about our products, orders, "
+                "shipping, returns and the shop's policies." if out_of_scope else
+                "I'm not sure about that one, and I'd rather not guess.")
+        return Turn(text=f"{lead} You can rephrase it, pick a topic below, or talk to a person "
+                    "from our team.",
+                    buttons=(*TOPIC_BUTTONS[:2], Button(voice.person_label,
+                                                        intents.HANDOFF_BUTTON)),
+                    intent="unknown", failed=True, confidence=0.0,
+                    state=self.state.to_json())
 
 
-async def _best_passage(text: str, deps: Deps) -> Ranked | None:
-    ranked = rerank(text, await deps.knowledge.search(text, limit=CANDIDATES))
-    for r in ranked:
-        # No word of the question in the section's heading: a body that merely mentions the
-        # words (a tent in the warranty text) is not an answer.
-        if r.confidence >= MIN_CONFIDENCE and r.coverage >= MIN_COVERAGE and r.heading_overlap:
-            return r
-    return None
+def _merge(turns: list[Turn], state: State) -> Turn:
+    """Several answers in one reply; the last one's buttons and the strongest decisions."""
+    if len(turns) == 1:
+        return turns[0]
+    text = "\n\n".join(t.text for t in turns)
+    last = turns[-1]
+    handoff = next((t.handoff for t in turns if t.handoff), None)
+    sources = tuple(s for t in turns for s in t.sources)
+    return Turn(text=text, buttons=last.buttons, handoff=handoff, intent=last.intent,
+                failed=all(t.failed for t in turns), sources=sources,
+                state=state.to_json(), confidence=min(t.confidence for t in turns))
 
 
-def _answer(p: Passage) -> str:
-    body = re.sub(r"\n{3,}", "\n\n", p.body.strip())
-    return f"{body}\n\n(From our help center: {p.title})"
+def _handoff(text: str, reason: HandoffReason, detail: str, burst: Sequence[Message],
+             state: str | None = None) -> Turn:
+    return Turn(text=text, handoff=Handoff(reason, _summary(detail, burst)),
+                intent=f"handoff.{reason.value}", state=state)
 
 
 def _slug(title: str) -> str:

@@ -7,9 +7,11 @@ engine runs and cannot be switched off by configuration.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from omnichannel.agent.turn import HandoffReason
+from omnichannel.agent.understanding.tone import assess
 
 HANDOFF_BUTTON = "handoff"
 
@@ -26,27 +28,31 @@ _GREETING = re.compile(
     re.I,
 )
 _THANKS = re.compile(
-    r"^\s*(thanks|thank you|thx|ty|cheers|great,? thanks|perfect|awesome|that helps|"
-    r"that helped|got it)\b[\s\w!.,'’]{0,30}$",
+    r"^\s*((ok(ay)?|great|perfect|awesome|brilliant|lovely|cool|nice|excellent|wonderful|"
+    r"amazing|super|fab|fantastic|all good|that'?s great|sounds good|got it)[\s,.!]*)?"
+    r"(thanks|thank you|thank u|thankyou|thx|thnx|tnx|ty|tysm|cheers|many thanks|"
+    r"much appreciated|appreciate it|that helps|that helped|perfect|awesome|got it|great)\b"
+    r"[\s\w!.,'’:)]{0,40}$",
     re.I,
 )
-_BYE = re.compile(r"^\s*(bye|goodbye|see you|that'?s all|that'?s it|nothing else|no,? thanks|"
+_BYE = re.compile(r"^\s*((ok(ay)?|great|cool|perfect|no|nope|nah|all good)[\s,.!]*)?"
+                  r"(bye|goodbye|good bye|see (you|ya)|that'?s all|that'?s it|thats it|"
+                  r"nothing else|no,? thanks?|no thank you|i'?m (good|done|all set)|"
+                  r"all (good|set|sorted)|have a (good|nice|great) (day|one|evening)|"
                   r"no,? that'?s (all|it|everything))\b", re.I)
 _LEGAL = re.compile(
-    r"\b(lawyer|attorney|sue\b|suing|lawsuit|legal action|court|small claims|"
-    r"consumer protection|report you to|bbb\b|better business bureau)",
+    r"\b(lawyers?|attorneys?|(i'?ll|i will|i'?m going to|im going to|gonna|going to|will) "
+    r"sue|sue (you|your|the company|them)|suing|lawsuit|legal action|take (you|this) to court|"
+    r"see you in court|small claims|consumer protection|report you to|"
+    r"better business bureau|chargeback)\b",
     re.I,
 )
 _SELF_HARM = re.compile(
     r"\b(kill myself|suicid\w*|end my life|hurt myself|self[- ]harm|want to die)\b", re.I
 )
 _ABUSE = re.compile(
-    r"\b(fuck\w*|shit\w*|bitch\w*|asshole|bastard|cunt|idiot|stupid bot|moron|dumbass)\b", re.I
-)
-_ANGER = re.compile(
-    r"\b(furious|outraged|unacceptable|ridiculous|disgusting|worst (service|company|store)|"
-    r"scam\w*|fraud|rip[- ]?off|never (again|buy)|fed up|sick of|so angry|livid)\b",
-    re.I,
+    r"\b(fuck\w*|f\*+k\w*|shit(ty|head)?|bullshit|bitch\w*|asshole|arsehole|bastard|cunt|"
+    r"idiots?|stupid bot|morons?|dumbass|screw you|piss off)\b", re.I
 )
 _CARD = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
 
@@ -82,15 +88,9 @@ def has_card_number(text: str) -> bool:
     return False
 
 
-def _shouting(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
-    return len(letters) >= 12 and sum(c.isupper() for c in letters) / len(letters) > 0.8 and (
-        "!" in text
-    )
-
-
-def red_flag(text: str) -> Flag | None:
-    """The first handoff trigger the text sets off, most serious first."""
+def red_flag(text: str, earlier: Sequence[str] = ()) -> Flag | None:
+    """The first handoff trigger the text sets off, most serious first; `earlier` is what
+    the shopper wrote before in the conversation (repetition raises anger)."""
     if _SELF_HARM.search(text):
         return Flag(HandoffReason.SELF_HARM, "shopper mentioned self-harm")
     if has_card_number(text):
@@ -99,8 +99,9 @@ def red_flag(text: str) -> Flag | None:
         return Flag(HandoffReason.LEGAL, "shopper mentioned legal action")
     if _ABUSE.search(text):
         return Flag(HandoffReason.ABUSE, "abusive language")
-    if _ANGER.search(text) or _shouting(text):
-        return Flag(HandoffReason.ANGER, "shopper is upset")
+    tone = assess(text, earlier)
+    if tone.angry:
+        return Flag(HandoffReason.ANGER, f"shopper is upset ({', '.join(tone.signals)})")
     return None
 
 

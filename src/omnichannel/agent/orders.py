@@ -1,9 +1,12 @@
-"""The built-in engine's order flows: status, cancel, return, exchange, modify, addresses.
+"""The built-in engine's order tasks: status, contents, refunds, cancel, return, exchange,
+change items, address or payment.
 
 A request becomes a task with slots (order, items, new options, payment method, reason,
-address). Missing slots are asked for one at a time; a complete task goes to the tool
-layer, whose confirmation summary is shown with Yes/No buttons. Guardrails are the tool
-layer's: this module only asks.
+address). Everything the shopper said while a task is open is kept and used once it can be
+(an order number given before verification, items named before the order is known). Missing
+slots are asked for one at a time; a second miss lists the choices as buttons, a third hands
+off. A complete task goes to the tool layer, whose confirmation summary is shown with Yes/No
+buttons. Guardrails are the tool layer's: this module only asks.
 """
 
 from __future__ import annotations
@@ -11,12 +14,12 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
-from omnichannel.agent import catalog, slots
+from omnichannel.agent import catalog, orderrefs, ordertext, slots
 from omnichannel.agent.tools import ToolBox, ToolError
 from omnichannel.agent.turn import Handoff, HandoffReason, Turn
+from omnichannel.agent.understanding import entities
 from omnichannel.commerce import CommerceError, Customer, Order, OrderStatus
 from omnichannel.conversation import Button
 
@@ -30,26 +33,19 @@ WRITE_TOOLS = {
     "modify_payment": "modify_pending_order_payment",
     "default_address": "modify_user_address",
 }
-_INTENTS: list[tuple[str, re.Pattern[str]]] = [
-    ("default_address", re.compile(r"default address|address on (file|my account)|"
-                                   r"my (home|account) address|update my address", re.I)),
-    ("modify_address", re.compile(r"shipping address|delivery address|address (of|for) "
-                                  r"(my |the )?order|ship (it|the order|order \S+) to", re.I)),
-    ("modify_payment", re.compile(r"\bpay (for )?(order \S+ |it |the order )?with\b.*\binstead|"
-                                  r"change (the )?payment|switch (the )?payment|"
-                                  r"payment method (of|for|on) (my |the )?order", re.I)),
-    ("cancel", re.compile(r"\bcancel", re.I)),
-    ("exchange", re.compile(r"\bexchange|\bswap\b", re.I)),
-    ("modify_items", re.compile(r"\b(change|modify|switch|replace)\b.*\b(to|for|with) "
-                                r"(one|the one|an?\b)", re.I)),
-    ("return", re.compile(r"\breturn\b|send (it|them) back|\brefund\b", re.I)),
-    ("status", re.compile(r"where('s| is) my|\btrack|status of|order status|when will .*"
-                          r"(arrive|come|ship)|has .* shipped|not (arrived|received)", re.I)),
-    ("what_ordered", re.compile(r"what did i (order|buy)|my (recent |past )?orders\b|"
-                                r"which orders", re.I)),
-]
+# Classifier intent -> task.
+TASKS = {
+    "order_status": "status", "order_items": "what_ordered", "cancel_order": "cancel",
+    "return_items": "return", "exchange_items": "exchange", "modify_items": "modify_items",
+    "modify_order_address": "modify_address", "modify_default_address": "default_address",
+    "modify_payment": "modify_payment", "refund_status": "refund_status",
+}
+READ_TASKS = {"status", "what_ordered", "refund_status"}
 VERIFY_ASK = ("To help with an order I first need to confirm who you are: please tell me "
-              "your name and zip code, or your email and the order number.")
+              "your name and zip code, or your email and the order number (a Canadian or UK "
+              "postal code works too).")
+MAX_MISSES = 2
+SAID_KEPT = 12
 
 
 @dataclass
@@ -66,192 +62,298 @@ class Task:
 @dataclass
 class State:
     tasks: list[Task] = field(default_factory=list)
-    pending: dict[str, Any] | None = None  # {"tool", "args", "token"}
+    pending: dict[str, Any] | None = None  # {"tool", "args", "token", "summary"}
+    said: list[str] = field(default_factory=list)  # the shopper's words while a task is open
+    asking: str | None = None  # the slot last asked for
+    misses: int = 0  # answers in a row that did not fill it
+    listed: list[str] = field(default_factory=list)  # order ids last shown, in that order
+    focus: str | None = None  # the order the conversation is about
 
     def to_json(self) -> str | None:
-        if not self.tasks and not self.pending:
+        if not (self.tasks or self.pending or self.focus or self.listed):
             return None
-        return json.dumps({"tasks": [asdict(t) for t in self.tasks], "pending": self.pending})
+        return json.dumps({"tasks": [asdict(t) for t in self.tasks], "pending": self.pending,
+                           "said": self.said, "asking": self.asking, "misses": self.misses,
+                           "listed": self.listed, "focus": self.focus})
 
     @classmethod
     def from_json(cls, text: str | None) -> State:
         if not text:
             return cls()
-        raw = json.loads(text)
+        try:
+            raw = json.loads(text)
+        except ValueError:
+            return cls()
         if not isinstance(raw, dict):
             return cls()
-        return cls([Task(**t) for t in raw.get("tasks", [])], raw.get("pending"))
+        return cls([Task(**t) for t in raw.get("tasks", [])], raw.get("pending"),
+                   list(raw.get("said", [])), raw.get("asking"), int(raw.get("misses", 0)),
+                   list(raw.get("listed", [])), raw.get("focus"))
 
-
-def detect(text: str) -> str | None:
-    for name, pattern in _INTENTS:
-        if pattern.search(text):
-            return name
-    return None
+    def clear(self) -> None:
+        self.tasks.clear()
+        self.pending = None
+        self.said.clear()
+        self.asking = None
+        self.misses = 0
 
 
 class OrderFlow:
     """One turn of the order dialogue over a conversation's tool box."""
 
-    def __init__(self, tools: ToolBox, state: State, sign: Any) -> None:
+    def __init__(self, tools: ToolBox, state: State, sign: Any,
+                 return_days: int | None = 30) -> None:
         self.tools = tools
         self.state = state
         self.sign = sign
+        self.return_days = return_days
         self.notes: list[str] = []
+        self.progress = False  # this turn filled something (a slot, the identity, the order)
 
-    async def handle(self, text: str, button: str | None) -> Turn | None:
-        """A reply when the turn is about orders (or answers an open question), else None."""
-        if self.state.pending is not None:
-            if button == "yes" or (button is None and slots.is_yes(text)):
-                return await self._execute()
-            if button == "no" or (button is None and slots.is_no(text)):
-                self.state.pending = None
-                if self.state.tasks:
-                    self.state.tasks.pop(0)
-                return self._reply("All right, I haven't changed anything. Anything else I can "
-                                   "help with?", intent="orders.declined")
-            self.state.pending = None  # anything else replaces the question
-        intent = detect(text)
-        await self._identify(text)
-        if intent is not None:
-            self.state.tasks.append(Task(intent))
-        elif not self.state.tasks:
-            if slots.order_ids(text) and self.tools.session.verified:
-                self.state.tasks.append(Task("status"))
-            elif (code := catalog.promo_code(text)) is not None:
-                return self._reply(await catalog.answer_promo(self.tools, code),
-                                   intent="catalog.promo")
-            elif catalog.is_product_question(text) and (
-                    answer := await catalog.answer_product(self.tools, text)):
-                return self._reply(answer, intent="catalog.product")
-            elif self.notes:
-                return self._reply(" ".join(self.notes) + " How can I help with your order?",
-                                   intent="orders.verified")
-            else:
-                return None
+    # entry points ------------------------------------------------------------------------
+    def remember(self, text: str) -> None:
+        if text and (not self.state.said or self.state.said[-1] != text):
+            self.state.said = [*self.state.said, text][-SAID_KEPT:]
+
+    async def start(self, tasks: list[str], text: str) -> Turn:
+        """New requests (the first is worked on, the rest wait their turn)."""
+        self.state.pending = None
+        current = {t.intent for t in self.state.tasks}
+        fresh = [Task(t) for t in tasks if t not in current]
+        self.state.tasks = fresh + [t for t in self.state.tasks if t.intent not in tasks]
+        self.state.asking, self.state.misses = None, 0
+        self.remember(text)
+        await self.identify(text)
         return await self._advance(text)
 
-    async def _identify(self, text: str) -> None:
+    async def resume(self, text: str) -> Turn:
+        """An answer to the question asked last."""
+        self.remember(text)
+        await self.identify(text)
+        return await self._advance(text)
+
+    async def identify(self, text: str) -> None:
         session = self.tools.session
         if session.verified:
             return
-        nz = slots.name_and_zip(text)
-        if nz is not None:
-            result = await self.tools.call("find_user_id_by_name_zip", {
-                "first_name": nz[0], "last_name": nz[1], "zip": nz[2]})
-            if result.ok:
-                self.notes.append(f"Thanks, {nz[0]}, you're verified.")
-                return
-        mail = slots.email(text)
-        if mail is not None:
-            await self.tools.call("find_user_id_by_email", {"email": mail})
-        if session.claimed_customer_id is not None:
-            for oid in slots.order_ids(text):
-                try:
-                    await self.tools.order(oid)
-                except (ToolError, CommerceError):
-                    continue
-                if session.verified:
+        memory = [text, *reversed(self.state.said)]
+        for said in memory:
+            for first, last, code in entities.name_and_postcode(said):
+                result = await self.tools.call("find_user_id_by_name_zip", {
+                    "first_name": first, "last_name": last, "zip": code})
+                if result.ok:
+                    self.notes.append(f"Thanks, {first}, you're verified.")
+                    self.progress = True
                     return
+            mail = entities.email(said)
+            if mail is not None and session.claimed_customer_id is None:
+                await self.tools.call("find_user_id_by_email", {"email": mail})
+        if session.claimed_customer_id is not None:
+            for said in memory:
+                for oid in entities.order_ids(said):
+                    try:
+                        await self.tools.order(oid)
+                    except (ToolError, CommerceError):
+                        continue
+                    if session.verified:
+                        self.progress = True
+                        return
 
+    # the task ---------------------------------------------------------------------------
     async def _advance(self, text: str) -> Turn:
+        if not self.state.tasks:
+            return self._reply("What can I help you with?", intent="orders.idle")
         task = self.state.tasks[0]
         if not self.tools.session.verified:
-            return self._reply(VERIFY_ASK, intent="orders.verify")
+            return self._ask("identity", VERIFY_ASK, intent=f"orders.verify.{task.intent}")
         customer = await self.tools.customer()
+        if task.intent == "default_address":
+            return await self._fill_and_propose(task, text, customer, None)
+        orders = await self._orders(customer)
         try:
-            order = await self._order(task, text, customer)
+            chosen = await self._choose(task, text, orders)
         except (ToolError, CommerceError) as exc:
             self.state.tasks.pop(0)
             return self._reply(f"I couldn't find that order for you: {exc}. Could you check the "
                                "order number?", intent="orders.not_found")
-        if order is None:
+        if not chosen:
             if task.intent == "what_ordered":
-                self.state.tasks.pop(0)
-                return await self._what_ordered(customer)
-            if task.intent != "default_address":
-                return self._ask_order(customer, task)
-        if task.intent == "status":
-            self.state.tasks.pop(0)
-            assert order is not None
-            return self._reply(status_text(order), intent="orders.status")
-        if task.intent == "what_ordered":
-            self.state.tasks.pop(0)
-            assert order is not None
-            return self._reply(items_text(order), intent="orders.items")
+                self._finish()
+                return self._list(orders, intent="orders.list")
+            if len(orders) == 1:
+                chosen = orders
+            else:
+                return self._ask_order(orders, task)
+        if len(chosen) > 1:
+            if task.intent in READ_TASKS:
+                return self._read_many(task, chosen)
+            # "both of them": one task per order, in the order named.
+            task.order_id = chosen[0].id
+            extra = [Task(task.intent, order_id=o.id) for o in chosen[1:]]
+            self.state.tasks[1:1] = extra
+        order = chosen[0]
+        task.order_id = order.id
+        self.state.focus = order.id
+        if task.intent in READ_TASKS:
+            self._finish()
+            return self._read_one(task, order)
         if order is not None and task.intent in ("exchange", "modify_items"):
             task.intent = "modify_items" if order.status is OrderStatus.PENDING else "exchange"
+        problem = ordertext.ineligible(task.intent, order, self.return_days)
+        if problem is not None:
+            self._finish()
+            return self._reply(problem + " Anything else I can help with?",
+                               intent=f"orders.refused.{task.intent}")
+        return await self._fill_and_propose(task, text, customer, order)
+
+    async def _orders(self, customer: Customer) -> list[Order]:
+        out = []
+        for oid in customer.order_ids:
+            try:
+                out.append(await self.tools.order(oid))
+            except (ToolError, CommerceError):
+                continue
+        return orderrefs.newest_first(out)
+
+    async def _choose(self, task: Task, text: str, orders: list[Order]) -> list[Order]:
+        if task.order_id is not None:
+            match = [o for o in orders if o.id == task.order_id]
+            if match:
+                return match
+        named = orderrefs.resolve(text, orders, listed=self.state.listed, focus=self.state.focus)
+        if named:
+            return named
+        for said in reversed(self.state.said[:-1] if self.state.said else []):
+            named = orderrefs.resolve(said, orders, listed=self.state.listed,
+                                      focus=self.state.focus)
+            if named:
+                return named
+        ids = [i for s in self.state.said for i in entities.order_ids(s)]
+        if ids and not any(o.id in ids for o in orders):
+            await self.tools.order(ids[-1])  # the tool layer says why (unknown, not yours)
+            raise ToolError(f"order {ids[-1]} is not one of yours")
+        return []
+
+    def _read_one(self, task: Task, order: Order) -> Turn:
+        if task.intent == "status":
+            return self._reply(ordertext.status_text(order), intent="orders.status")
+        if task.intent == "refund_status":
+            return self._reply(ordertext.refund_text(order), intent="orders.refund_status")
+        return self._reply(ordertext.items_text(order), intent="orders.items")
+
+    def _read_many(self, task: Task, orders: list[Order]) -> Turn:
+        self._finish()
+        render = {"status": ordertext.status_text, "refund_status": ordertext.refund_text}.get(
+            task.intent, ordertext.items_text)
+        intent = {"status": "orders.status", "refund_status": "orders.refund_status"}.get(
+            task.intent, "orders.items")
+        return self._reply("\n".join(render(o) for o in orders), intent=intent)
+
+    def _ask_order(self, orders: list[Order], task: Task) -> Turn:
+        shown = orders[:5]
+        self.state.listed = [o.id for o in shown]
+        lines = "\n".join(f"- {orderrefs.describe(o)}" for o in shown)
+        return self._ask("order", f"Which order is it? Your most recent ones:\n{lines}\nYou can "
+                         "give the number or describe it (\"the one with the boots\").",
+                         buttons=tuple(Button(o.id, o.id) for o in shown[:4]),
+                         intent=f"orders.ask_order.{task.intent}")
+
+    def _list(self, orders: list[Order], *, intent: str) -> Turn:
+        shown = orders[:5]
+        self.state.listed = [o.id for o in shown]
+        if not shown:
+            return self._reply("I see no orders on your account yet.", intent=intent)
+        lines = "\n".join(f"- {orderrefs.describe(o)}" for o in shown)
+        more = f" (and {len(orders) - 5} older)" if len(orders) > 5 else ""
+        return self._reply(f"Your most recent orders{more}:\n{lines}", intent=intent)
+
+    async def _fill_and_propose(self, task: Task, text: str, customer: Customer,
+                                order: Order | None) -> Turn:
         missing = await self._fill(task, text, customer, order)
         if missing is not None:
             return missing
         return await self._propose(task)
 
-    async def _order(self, task: Task, text: str, customer: Customer) -> Order | None:
-        ids = slots.order_ids(text)
-        if ids and task.order_id is None:
-            task.order_id = ids[0]
-        if task.order_id is None and task.intent == "default_address":
-            return None
-        if task.order_id is None:
-            return None
-        return await self.tools.order(task.order_id)
-
-    def _ask_order(self, customer: Customer, task: Task) -> Turn:
-        orders = list(customer.order_ids)[-6:]
-        return self._reply("Which order is it? Please give me the order number"
-                           + (f" (yours are {', '.join(orders)})." if orders else "."),
-                           buttons=tuple(Button(o, o) for o in orders[-4:]),
-                           intent=f"orders.ask_order.{task.intent}")
+    def _texts(self, text: str) -> list[str]:
+        """The current message first, then what was said before, newest first."""
+        rest = [s for s in reversed(self.state.said) if s != text]
+        return [text, *rest]
 
     async def _fill(self, task: Task, text: str, customer: Customer, order: Order | None
                     ) -> Turn | None:
-        """Take what the text gives; ask for the first slot still missing."""
+        """Take what the shopper's words give; ask for the first slot still missing."""
+        texts = self._texts(text)
         if task.intent == "cancel":
-            task.reason = slots.cancel_reason(text) or task.reason
             if task.reason is None:
-                return self._reply("Why would you like to cancel it?", buttons=(
-                    Button("I no longer need it", "no longer needed"),
-                    Button("I ordered it by mistake", "ordered by mistake")),
-                    intent="orders.ask_reason")
+                task.reason = next((r for t in texts if (r := entities.cancel_reason(t))), None)
+            if task.reason is None and self.state.asking == "reason" and len(text.split()) >= 2:
+                task.reason = "no longer needed"  # any other reason the shopper gives
+            if task.reason is None:
+                return self._ask("reason", "Why would you like to cancel it?",
+                                 buttons=(Button("I no longer need it", "no longer needed"),
+                                          Button("I ordered it by mistake",
+                                                 "ordered by mistake")),
+                                 intent="orders.ask_reason")
             return None
         if task.intent in ("modify_address", "default_address"):
-            found = slots.address(text)
-            if found is not None:
-                task.address = asdict(found)
             if task.address is None:
-                return self._reply("What's the new address? Please write it as street, "
-                                   "apartment or suite (if any), city, state, zip code.",
-                                   intent="orders.ask_address")
+                found = next((a for t in texts if (a := slots.address(t))), None)
+                if found is not None:
+                    task.address = asdict(found)
+            if task.address is None:
+                return self._ask("address", "What's the new address? Please write it as street, "
+                                 "apartment or suite (if any), city, state, zip code.",
+                                 intent="orders.ask_address")
             return None
         if task.intent in ("return", "exchange", "modify_items"):
             assert order is not None
-            mentions = slots.mentioned_items(text, order.items)
-            if mentions and not task.item_ids:
-                task.item_ids = [m.item.item_id for m in mentions]
+            if not task.item_ids:
+                for t in texts:
+                    mentions = slots.mentioned_items(t, order.items)
+                    if mentions:
+                        task.item_ids = [m.item.item_id for m in mentions]
+                        break
+            if not task.item_ids and re.search(r"\b(all|everything|whole order|entire order|"
+                                               r"both)\b", text, re.I):
+                task.item_ids = [i.item_id for i in order.items]
+            if not task.item_ids and len(order.items) == 1:
+                task.item_ids = [order.items[0].item_id]
             if not task.item_ids:
                 names = "; ".join(f"{i.name} ({i.options_text()})" for i in order.items)
-                return self._reply(f"Which items from {order.id}? It has: {names}.",
-                                   intent="orders.ask_items")
+                return self._ask("items", f"Which items from {order.id}? It has: {names}.",
+                                 buttons=tuple(Button(i.name, f"the {i.name}")
+                                               for i in order.items[:4])
+                                 if len({i.name for i in order.items}) == len(order.items)
+                                 else (),
+                                 intent="orders.ask_items")
             if task.intent != "return":
-                asked = await self._new_items(task, text, order)
+                asked = await self._new_items(task, texts, order)
                 if asked is not None:
                     return asked
         if task.intent in ("return", "exchange", "modify_items", "modify_payment"):
-            pm = slots.payment_method(text, customer)
-            if pm is not None:
-                task.payment_method_id = pm.id
             if task.payment_method_id is None:
-                what = {"return": "Where should the refund go",
+                for t in texts:
+                    pm = slots.payment_method(t, customer, order)
+                    if pm is not None:
+                        task.payment_method_id = pm.id
+                        break
+            if task.payment_method_id is None and task.intent == "return":
+                original = slots.original_method(order, customer) if order else None
+                if original is not None and len(customer.payment_methods) == 1:
+                    task.payment_method_id = original.id
+            if task.payment_method_id is None:
+                what = {"return": "Where should the refund go (the original payment method, "
+                                  "or a gift card)",
                         "modify_payment": "Which payment method should pay for the order"}.get(
                     task.intent, "Which payment method should pay or receive the price "
                                  "difference")
-                return self._reply(f"{what}?", buttons=tuple(
+                return self._ask("payment", f"{what}?", buttons=tuple(
                     Button(pm.label(), pm.label()) for pm in customer.payment_methods[:4]),
                     intent="orders.ask_payment")
         return None
 
-    async def _new_items(self, task: Task, text: str, order: Order) -> Turn | None:
-        """Fill the new variant of each item from "for one with ..." phrases; ask for the rest.
+    async def _new_items(self, task: Task, texts: list[str], order: Order) -> Turn | None:
+        """The new variant of each item, from "for one with ...", "size L", "in red" phrases.
 
         A phrase belongs to the item named just before it, else to the first item still
         without one. The same variant as before is allowed (a no-op swap).
@@ -259,32 +361,39 @@ class OrderFlow:
         by_id = {i.item_id: i for i in order.items}
         if len(task.new_item_ids) != len(task.item_ids):
             task.new_item_ids = [""] * len(task.item_ids)
-        for item, phrase in slots.item_option_pairs(text, order.items):
-            slot = None
-            if item is not None:
-                slot = next((k for k, iid in enumerate(task.item_ids)
-                             if iid == item.item_id and not task.new_item_ids[k]), None)
-            if slot is None:
-                slot = next((k for k, v in enumerate(task.new_item_ids) if not v), None)
-            if slot is None:
-                break
-            product = await self.tools.product(by_id[task.item_ids[slot]].product_id)
-            variant = slots.match_variant(phrase, product.variants)
-            if variant is not None:
-                task.new_item_ids[slot] = variant.item_id
+        for text in reversed(texts):  # older first: newer words override
+            for item, phrase in slots.item_option_pairs(text, order.items):
+                slot = None
+                if item is not None:
+                    slot = next((k for k, iid in enumerate(task.item_ids)
+                                 if iid == item.item_id and not task.new_item_ids[k]), None)
+                if slot is None:
+                    slot = next((k for k, v in enumerate(task.new_item_ids) if not v), None)
+                if slot is None:
+                    break
+                old = by_id[task.item_ids[slot]]
+                product = await self.tools.product(old.product_id)
+                variant = slots.match_variant(phrase, product.variants, current=old.options)
+                if variant is not None:
+                    task.new_item_ids[slot] = variant.item_id
+                    self.progress = True
         missing = [k for k, v in enumerate(task.new_item_ids) if not v]
         if not missing:
             return None
         first = by_id[task.item_ids[missing[0]]]
-        return self._reply(f"Which options would you like instead of the {first.name} "
-                           f"({first.options_text()})? Say \"for one with\" and the options.",
-                           intent="orders.ask_options")
+        product = await self.tools.product(first.product_id)
+        choices = slots.option_choices(product.variants, first.options)
+        hint = f" For example: {choices}." if choices else ""
+        return self._ask("options", f"What would you like instead of the {first.name} "
+                         f"({first.options_text()})?{hint}", intent="orders.ask_options")
 
     async def _propose(self, task: Task) -> Turn:
         tool, args = self._call(task)
         result = await self.tools.call(tool, args)
         if result.confirmation is not None:
-            self.state.pending = {"tool": tool, "args": args, "token": result.confirmation.token}
+            self.state.pending = {"tool": tool, "args": args, "token": result.confirmation.token,
+                                  "summary": result.confirmation.summary}
+            self.state.asking, self.state.misses = "confirm", 0
             return self._reply(f"{result.confirmation.summary} Shall I go ahead?",
                                buttons=YES_NO, intent=f"orders.confirm.{task.intent}")
         return self._outcome(task, result.error, result.held, result.output)
@@ -312,7 +421,8 @@ class OrderFlow:
                 args = {"user_id": self.tools.session.customer_id, **args}
         return tool, args
 
-    async def _execute(self) -> Turn:
+    # confirmation -----------------------------------------------------------------------
+    async def execute(self) -> Turn:
         pending = self.state.pending
         assert pending is not None
         self.state.pending = None
@@ -321,9 +431,71 @@ class OrderFlow:
         task = self.state.tasks[0] if self.state.tasks else Task("unknown")
         return self._outcome(task, result.error, result.held, result.output)
 
-    def _outcome(self, task: Task, error: str | None, held: str | None, output: str) -> Turn:
+    def decline(self) -> Turn:
+        self.state.pending = None
         if self.state.tasks:
             self.state.tasks.pop(0)
+        self.state.said.clear()
+        self.state.asking, self.state.misses = None, 0
+        return self._reply("All right, I haven't changed anything. Anything else I can "
+                           "help with?", intent="orders.declined")
+
+    def ask_again(self) -> Turn:
+        """A reply to "shall I?" that is not a clear yes or no: nothing runs."""
+        pending = self.state.pending
+        assert pending is not None
+        self.state.misses += 1
+        summary = pending.get("summary") or "make this change"
+        return self._reply(f"I haven't done anything yet. Just to be sure: {summary} Shall I go "
+                           "ahead? Please answer yes or no (or tell me what to change).",
+                           buttons=YES_NO, intent="orders.confirm_again")
+
+    async def correct(self, text: str) -> Turn:
+        """A correction while confirming: the slots it names are replaced, then asked again."""
+        self.state.pending = None
+        if not self.state.tasks:
+            return self._reply("What would you like instead?", intent="orders.idle")
+        task = self.state.tasks[0]
+        changed = False
+        if entities.cancel_reason(text) and task.intent == "cancel":
+            task.reason, changed = entities.cancel_reason(text), True
+        if (a := slots.address(text)) is not None and task.address is not None:
+            task.address, changed = asdict(a), True
+        customer = await self.tools.customer()
+        order = None
+        if task.order_id:
+            order = await self.tools.order(task.order_id)
+        if order is not None and task.item_ids:
+            named = slots.mentioned_items(text, order.items)
+            if named and task.intent == "return":
+                task.item_ids, changed = [m.item.item_id for m in named], True
+            if task.intent in ("exchange", "modify_items") and (
+                    slots.option_words(text) or slots.item_option_pairs(text, order.items)):
+                task.new_item_ids, changed = [], True
+        pm = slots.payment_method(text, customer, order)
+        if pm is not None and task.payment_method_id is not None:
+            task.payment_method_id, changed = pm.id, True
+        other = [o for o in entities.order_ids(text) if o != task.order_id]
+        if other:
+            self.state.tasks[0] = Task(task.intent, order_id=other[0])
+            changed = True
+        self.remember(text)
+        if not changed:
+            self.state.asking = None
+            return self._reply("No problem, I haven't changed anything. What should be "
+                               "different?", intent="orders.correction")
+        return await self._advance(text)
+
+    # helpers ----------------------------------------------------------------------------
+    def _finish(self) -> None:
+        if self.state.tasks:
+            self.state.tasks.pop(0)
+        self.state.asking, self.state.misses = None, 0
+        if not self.state.tasks:
+            self.state.said.clear()
+
+    def _outcome(self, task: Task, error: str | None, held: str | None, output: str) -> Turn:
+        self._finish()
         if held is not None:
             return Turn(text=self.sign("This needs a quick approval from our team, so I've "
                                        "passed it on with all the details."),
@@ -346,17 +518,30 @@ class OrderFlow:
             "modify_payment": "Done: the order is now paid with the new method.",
             "default_address": "Done: your default address is updated.",
         }.get(task.intent, "Done.")
-        return self._reply(f"{done} Anything else I can help with?",
-                           intent=f"orders.done.{task.intent}")
+        follow = (" Next, the other request." if self.state.tasks else
+                  " Anything else I can help with?")
+        return self._reply(f"{done}{follow}", intent=f"orders.done.{task.intent}")
 
-    async def _what_ordered(self, customer: Customer) -> Turn:
-        lines = []
-        for oid in list(customer.order_ids)[-5:]:
-            order = await self.tools.order(oid)
-            lines.append(f"{order.id} ({order.status.value}): "
-                         + ", ".join(i.name for i in order.items))
-        text = "Your recent orders:\n" + "\n".join(lines) if lines else "I see no orders yet."
-        return self._reply(text, intent="orders.list")
+    def _ask(self, slot: str, text: str, *, buttons: tuple[Button, ...] = (),
+             intent: str) -> Turn:
+        if self.state.asking == slot and not self.progress:
+            self.state.misses += 1
+        elif self.state.asking != slot:
+            self.state.misses = 0
+        self.state.asking = slot
+        if self.state.misses >= MAX_MISSES:
+            task = self.state.tasks[0].intent if self.state.tasks else "order"
+            self.state.clear()
+            return Turn(text=self.sign("I'm sorry, I'm not getting this right. I've asked a "
+                                       "person from our team to take over, with everything "
+                                       "you've told me."),
+                        handoff=Handoff(HandoffReason.REPEATED_FAILURE,
+                                        f"could not get the {slot} for a {task} request"),
+                        intent="handoff.repeated_failure", state=self.state.to_json(),
+                        failed=True)
+        if self.state.misses == 1:
+            text = f"Sorry, I didn't catch that. {text}"
+        return self._reply(text, buttons=buttons, intent=intent)
 
     def _reply(self, text: str, *, buttons: tuple[Button, ...] = (), intent: str) -> Turn:
         if self.notes and not text.startswith(self.notes[0]):
@@ -365,36 +550,11 @@ class OrderFlow:
                     state=self.state.to_json())
 
 
-def status_text(order: Order) -> str:
-    parts = [f"Order {order.id} is {order.status.value}."]
-    now = datetime.now(UTC)
-    for f in order.fulfillments:
-        line = []
-        if f.carrier:
-            line.append(f"It ships with {f.carrier}")
-        if f.tracking_ids:
-            line.append(f"tracking number {', '.join(f.tracking_ids)}")
-        if f.tracking_url:
-            line.append(f"track it at {f.tracking_url}")
-        if line:
-            parts.append(", ".join(line) + ".")
-        if f.delivered_at:
-            parts.append(f"It was delivered on {f.delivered_at:%B %-d}.")
-        elif f.estimated_delivery:
-            eta = f.estimated_delivery
-            if eta.tzinfo is None:
-                eta = eta.replace(tzinfo=UTC)
-            if eta < now:
-                parts.append(f"It was expected by {eta:%B %-d} and is running late; I'm sorry. "
-                             "Carriers usually catch up within a few days; if it hasn't "
-                             "arrived in 3 business days, tell me and our team will chase it.")
-            else:
-                parts.append(f"It should arrive by {eta:%B %-d}.")
-    if order.status is OrderStatus.PENDING:
-        parts.append("It hasn't shipped yet, so it can still be changed or cancelled.")
-    return " ".join(parts)
-
-
-def items_text(order: Order) -> str:
-    items = "; ".join(f"{i.name} ({i.options_text()}) {i.price:.2f}" for i in order.items)
-    return f"Order {order.id} ({order.status.value}) has: {items}. Total {order.total:.2f}."
+async def answer_catalog(tools: ToolBox, text: str) -> Turn | None:
+    """A product or promo-code question answered from the live catalog, if it is one."""
+    if (code := catalog.promo_code(text)) is not None:
+        return Turn(text=await catalog.answer_promo(tools, code), intent="catalog.promo")
+    answer = await catalog.answer_product(tools, text)
+    if answer:
+        return Turn(text=answer, intent="catalog.product")
+    return None

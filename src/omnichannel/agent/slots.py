@@ -7,16 +7,18 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from omnichannel.commerce import Address, Customer, OrderItem, PaymentMethod, PaymentSource, Variant
-
-# "#W1234567" (τ-bench), "#JP204119" (the demo shop), or those without the "#".
-_FOR_ONE = re.compile(r"\b(?:for|to|into)\s+(?:one|the one|a one|an? \w+)\s+with\b", re.I)
-ORDER_ID = re.compile(r"(?:#([A-Za-z]{0,3}\d{4,9})\b|\b(W\d{7}|JP\d{6})\b)", re.I)
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-ZIP = re.compile(r"\b(\d{5})(?:-\d{4})?\b")
-_NAME = re.compile(
-    r"\b(?i:my name is|i am|i'm|this is|name's)\s+([A-Z][a-zA-Z'-]+)\s+([A-Z][a-zA-Z'-]+)"
+from omnichannel.agent.understanding import confirm, entities
+from omnichannel.commerce import (
+    Address,
+    Customer,
+    Order,
+    OrderItem,
+    PaymentMethod,
+    PaymentSource,
+    Variant,
 )
+
+_FOR_ONE = re.compile(r"\b(?:for|to|into)\s+(?:one|the one|a one|an? \w+)\s+with\b", re.I)
 _STATES = {
     "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
     "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ",
@@ -25,41 +27,25 @@ _STATES = {
 }
 
 
-def order_ids(text: str) -> list[str]:
-    found = [f"#{(a or b).upper()}" for a, b in ORDER_ID.findall(text)]
-    return list(dict.fromkeys(found))
-
-
-def email(text: str) -> str | None:
-    m = EMAIL.search(text)
-    return m.group(0).rstrip(".").lower() if m else None
+# Identity facts live in understanding.entities; these names stay for callers of this module.
+order_ids = entities.order_ids
+email = entities.email
+cancel_reason = entities.cancel_reason
 
 
 def name_and_zip(text: str) -> tuple[str, str, str] | None:
-    name = _NAME.search(text)
-    zips = ZIP.findall(text)
-    if name and zips:
-        return name.group(1), name.group(2), zips[-1] if len(zips) == 1 else zips[0]
-    return None
-
-
-def cancel_reason(text: str) -> str | None:
-    low = text.lower()
-    if re.search(r"\b(by mistake|by accident|accidentally|mistaken|wrong order)\b", low):
-        return "ordered by mistake"
-    if re.search(r"\b(no longer need|don't need|do not need|not needed|changed my mind|"
-                 r"no longer want|don't want)", low):
-        return "no longer needed"
-    return None
+    """The most likely (first, last, postcode) in the text."""
+    found = entities.name_and_postcode(text)
+    return found[0] if found else None
 
 
 def is_yes(text: str) -> bool:
-    return bool(re.match(r"^\s*(yes|yeah|yep|sure|ok(ay)?|confirm(ed)?|go ahead|please do|"
-                         r"correct|that's right|do it)\b", text, re.I))
+    """A plain yes with nothing else in it (the LLM engine's confirmation check)."""
+    return confirm.decide(text, None) is confirm.Answer.YES
 
 
 def is_no(text: str) -> bool:
-    return bool(re.match(r"^\s*(no|nope|don't|do not|cancel that|stop|wait)\b", text, re.I))
+    return confirm.decide(text, None) is confirm.Answer.NO
 
 
 def _singular(word: str) -> str:
@@ -73,7 +59,8 @@ def _singular(word: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    return [_singular(w) for w in re.findall(r"[a-z0-9]+", text.lower())]
+    # "i'm" is one word "im", never the size "M".
+    return [_singular(w) for w in re.findall(r"[a-z0-9]+", re.sub(r"['’]", "", text.lower()))]
 
 
 def _has_phrase(hay: list[str], needle: list[str]) -> int:
@@ -151,6 +138,9 @@ def item_option_pairs(text: str, items: Sequence[OrderItem]
     """Each "for one with ..." phrase with the item named just before it (None if none)."""
     mentions = mentioned_items(text, items)
     phrases = option_phrases(text)
+    if not phrases:
+        # Free words: "size L", "in red", "the blue one", "no backlight", "waterproof".
+        return [(mentions[-1].item if mentions else None, text)]
     out: list[tuple[OrderItem | None, str]] = []
     previous = -1
     for marker, phrase in zip(_FOR_ONE.finditer(text), phrases, strict=False):
@@ -167,33 +157,102 @@ def option_phrases(text: str) -> list[str]:
     return [re.split(r"(?<=[.!?])\s|\band\s+the\b|\band\s+my\b", p)[0] for p in parts[1:]]
 
 
-def match_variant(phrase: str, variants: Sequence[Variant]) -> Variant | None:
+_NONE_VALUES = frozenset({"none", "no", "false", "without"})
+_YES_VALUES = frozenset({"yes", "true", "with"})
+
+
+def _negated(seq: list[str], key: list[str]) -> bool:
+    """ "no backlight", "without backlight", "not water resistant", "non waterproof"."""
+    return any(_has_phrase(seq, [neg, *key]) for neg in ("no", "without", "not", "non"))
+
+
+def _value_hit(seq: list[str], key: str, value: str) -> bool:
+    kw, vw = words(key), words(value)
+    pw = set(seq)
+    if value.lower() in _NONE_VALUES:
+        return _negated(seq, kw)
+    if value.lower() in _YES_VALUES:
+        return _has_phrase(seq, kw) > 0 and not _negated(seq, kw)
+    if not vw or not set(vw) <= pw:
+        return False
+    if len(vw) == 1 and len(vw[0]) <= 2 and not vw[0].isdigit():
+        # A one- or two-letter value (size "L", "XL") counts only next to its option's name
+        # or as a whole word that is not a common word ("a", "i").
+        return _has_phrase(seq, [*kw, *vw]) > 0 or (vw[0] not in ("a", "i", "s", "t", "m") and
+                                                   vw[0] in seq) or _has_phrase(seq, ["size",
+                                                                                      *vw]) > 0
+    return not _negated(seq, vw)
+
+
+def match_variant(phrase: str, variants: Sequence[Variant],
+                  current: tuple[tuple[str, str], ...] = ()) -> Variant | None:
     """The variant whose options the phrase names best (ties: none).
 
     "frame color black" counts as a named option pair; a bare value ("black") counts less,
-    so two options sharing a value (frame and lens colour) are told apart.
+    so two options sharing a value (frame and lens colour) are told apart. With `current`
+    (the item being replaced), a phrase naming only what changes ("size L", "in red") keeps
+    the other options as they are, and must name at least one option that changes.
     """
     seq = words(phrase)
-    pw = set(seq)
+    now = dict(current)
     scored = []
     for v in variants:
         named = [words(f"{k} {val}") for k, val in v.options]
         hits = [n for n in named if _has_phrase(seq, n)]
-        values = sum(1 for _k, val in v.options if set(words(val)) <= pw)
+        values = sum(1 for k, val in v.options if _value_hit(seq, k, val))
+        changed = sum(1 for k, val in v.options
+                      if now.get(k) not in (None, val) and _value_hit(seq, k, val))
+        contradicts = sum(1 for k, val in v.options if now.get(k) not in (None, val)
+                          and _value_hit(seq, k, now[k]) and not _value_hit(seq, k, val))
+        kept = sum(1 for k, val in v.options if now.get(k) == val)
         # More named pairs first; then the longer (more specific) values: "Wi-Fi + Cellular"
-        # over "Wi-Fi"; then bare values.
-        scored.append(((len(hits), sum(len(n) for n in hits), values), v))
+        # over "Wi-Fi"; then bare values; then fewest options changed beyond those named.
+        scored.append(((len(hits), sum(len(n) for n in hits), values - contradicts, kept),
+                       changed, v))
+    if current:
+        scored = [s for s in scored if s[1] > 0 or s[0][0] >= len(current)]
     scored.sort(key=lambda s: s[0], reverse=True)
-    if not scored or scored[0][0] == (0, 0, 0):
+    if not scored or scored[0][0][:3] == (0, 0, 0):
         return None
     if len(scored) > 1 and scored[1][0] == scored[0][0]:
         return None
-    return scored[0][1]
+    return scored[0][2]
 
 
-def payment_method(text: str, customer: Customer) -> PaymentMethod | None:
+def option_choices(variants: Sequence[Variant], current: tuple[tuple[str, str], ...]) -> str:
+    """The options one could switch to, as "size S, M, L; color red, blue"."""
+    values: dict[str, list[str]] = {}
+    for v in variants:
+        if not v.available:
+            continue
+        for k, val in v.options:
+            if val not in values.setdefault(k, []):
+                values[k].append(val)
+    shown = [f"{k} {', '.join(vals[:6])}" for k, vals in values.items() if len(vals) > 1]
+    return "; ".join(shown[:3])
+
+
+_ORIGINAL = re.compile(r"\b(original|same (card|method|payment|way)|where (it|i|the money) "
+                       r"(came from|paid)|back to (my|the) (card|account|payment)|how i paid|"
+                       r"(the )?(card|method) i (paid|used|bought it) with)\b", re.I)
+
+
+def original_method(order: Order | None, customer: Customer) -> PaymentMethod | None:
+    """The method that paid for the order (its first payment)."""
+    if order is None:
+        return None
+    for p in order.payment_history:
+        if p.transaction_type == "payment":
+            return customer.payment(p.payment_method_id)
+    return None
+
+
+def payment_method(text: str, customer: Customer, order: Order | None = None
+                   ) -> PaymentMethod | None:
     low = text.lower()
     methods = customer.payment_methods
+    if _ORIGINAL.search(low) and (found := original_method(order, customer)) is not None:
+        return found
     last4 = re.findall(r"ending(?: in)?\s+(\d{4})", low)
     if last4:
         for pm in methods:
@@ -233,6 +292,13 @@ def address(text: str) -> Address | None:
         city=m.group(3).strip(), state=m.group(4).upper(), country=country,
         zip=m.group(5),
     )
+
+
+def option_words(text: str) -> bool:
+    """The text talks about options (a size, a colour, "with"/"without" something)."""
+    return bool(re.search(r"\b(size|colou?r|in (black|white|red|blue|green|grey|gray|pink|"
+                          r"yellow|brown|navy|beige)|small|medium|large|xl|xxl|with|without|"
+                          r"instead)\b", text, re.I))
 
 
 def has_phrase(text: str, phrase: str) -> bool:

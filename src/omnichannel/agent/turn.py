@@ -21,6 +21,7 @@ class HandoffReason(StrEnum):
     ENGINE_FAILURE = "engine_failure"
     TOPIC = "merchant_topic"  # a topic the merchant listed in [handoff] topics
     CATEGORY_OFF = "category_off"  # [autonomy] puts this category with people
+    COMPLAINT = "complaint"  # the shopper wants to complain: a person hears it
 
 
 @dataclass(frozen=True, slots=True)

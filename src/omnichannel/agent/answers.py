@@ -1,0 +1,156 @@
+"""Answers from the help center: the passage that answers, the sentences of it that matter.
+
+The classifier's intent narrows the search (a question about cancellation fees looks among
+passages about cancelling); the reply quotes the relevant sentences, names the article, and
+says plainly when the help center's answer is a no ("we ship to the United States and Canada,
+so not to Germany").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from omnichannel.agent.knowledge import KnowledgeSource, Passage, Ranked, query_terms, rerank
+from omnichannel.agent.understanding import entities
+
+CANDIDATES = 25
+MAX_SENTENCES = 3
+MAX_CHARS = 520
+# Without a confident intent, a passage must cover the question's words and its heading.
+MIN_CONFIDENCE = 0.4
+MIN_COVERAGE = 0.5
+# With one, the intent's own words must appear in the heading or title.
+MIN_HINTED = 0.2
+
+# Words a help center uses for each topic (any shop's, not only ours).
+HINTS: dict[str, str] = {
+    "return_policy": "return returns refund policy",
+    "cancellation_policy": "cancel cancelling cancellation fee order changes",
+    "shipping_options": "shipping cost options express delivery",
+    "shipping_countries": "ship shipping countries international",
+    "delivery_time": "delivery times how long arrive shipping",
+    "payment_methods": "payment methods pay accept",
+    "payment_problem": "payment problems declined charged failed",
+    "gift_cards": "gift card gift wrapping",
+    "loyalty": "loyalty rewards points discounts",
+    "price_match": "price match adjustment",
+    "stores": "stores store shop locations",
+    "account_create": "create account sign up",
+    "account_delete": "delete close account",
+    "account_password": "password reset log in",
+    "account_edit": "account change email details",
+    "newsletter": "newsletter unsubscribe emails marketing",
+    "contact_hours": "contact hours phone email",
+    "complaint": "complaint complaints",
+    "feedback": "feedback review",
+    "place_order": "place order placing how to order",
+    "warranty": "warranty defective damaged broken",
+    "sizing": "size sizing fit guide",
+    "invoice": "invoice invoices receipt",
+    "promo_code": "promo code discount codes",
+    "product_question": "product care materials",
+    "recommendation": "products",
+    "order_status": "track tracking order delivery",
+    "refund_status": "refund when will i get",
+    "exchange_items": "exchange exchanges",
+    "modify_items": "change order changes",
+    "modify_order_address": "change shipping address order",
+    "modify_default_address": "change address account",
+    "modify_payment": "change payment method",
+    "cancel_order": "cancel cancelling order",
+    "return_items": "return how do i return",
+}
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"(])")
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    text: str  # the reply, with the article named
+    passage: Passage
+    confidence: float
+
+
+def _words(text: str) -> set[str]:
+    return {w[:5] for w in re.findall(r"\w+", text.lower()) if len(w) > 2}
+
+
+def _hinted(r: Ranked, hint: str) -> float:
+    """Share of the hint's words in the passage's heading and title."""
+    hw = _words(hint)
+    return len(hw & _words(f"{r.passage.heading} {r.passage.title}")) / len(hw) if hw else 0.0
+
+
+async def find(knowledge: KnowledgeSource, text: str, intent: str | None = None,
+               confident: bool = False) -> Answer | None:
+    """The best answer to `text`, or None when the help center has none worth giving."""
+    hint = HINTS.get(intent or "", "") if confident else ""
+    query = f"{text} {hint}".strip()
+    found = await knowledge.search(query, limit=CANDIDATES)
+    if hint:
+        extra = await knowledge.search(text, limit=CANDIDATES)
+        seen = {(p.source, p.heading, p.body) for p in found}
+        found += [p for p in extra if (p.source, p.heading, p.body) not in seen]
+    ranked = rerank(text, found)
+    best: tuple[float, Ranked] | None = None
+    for r in ranked:
+        if hint:
+            h = _hinted(r, hint)
+            score = r.confidence + 0.25 * h
+            ok = h > 0 and (r.coverage >= 0.25 or r.heading_overlap > 0) and \
+                r.confidence + 0.3 * h >= MIN_HINTED
+        else:
+            score = r.confidence
+            ok = (r.confidence >= MIN_CONFIDENCE and r.coverage >= MIN_COVERAGE and
+                  r.heading_overlap > 0)
+        if ok and (best is None or score > best[0]):
+            best = (score, r)
+    if best is None:
+        return None
+    r = best[1]
+    return Answer(compose(text, r.passage), r.passage, round(min(1.0, best[0]), 4))
+
+
+def sentences(body: str) -> list[str]:
+    flat = re.sub(r"\s*\n\s*[-*]\s+", ". ", body.strip())
+    flat = re.sub(r"\s+", " ", flat)
+    return [s.strip() for s in _SENTENCE.split(flat) if s.strip()]
+
+
+def relevant(question: str, passage: Passage) -> list[str]:
+    """The first sentence (help centers answer first) and the ones sharing most words with
+    the question, in the passage's order, within MAX_CHARS."""
+    parts = sentences(passage.body)
+    if len(parts) <= 2:
+        return parts
+    terms = {t[:5] for t in query_terms(question)}
+    scored = sorted(range(1, len(parts)),
+                    key=lambda i: (-len(terms & _words(parts[i])), i))
+    keep = {0}
+    size = len(parts[0])
+    for i in scored:
+        if len(keep) >= MAX_SENTENCES or not terms & _words(parts[i]):
+            break
+        if size + len(parts[i]) > MAX_CHARS:
+            continue
+        keep.add(i)
+        size += len(parts[i])
+    if len(keep) == 1 and len(parts) > 1 and size + len(parts[1]) <= MAX_CHARS:
+        keep.add(1)
+    return [parts[i] for i in sorted(keep)]
+
+
+def compose(question: str, passage: Passage) -> str:
+    chosen = relevant(question, passage)
+    asked = entities.countries(question)
+    named = set(entities.countries(passage.body))
+    missing = [c for c in asked if c not in named and c not in ("the United States",)]
+    if missing and named:
+        where = " and ".join(sorted(named))
+        lead = (f"I'm afraid not: we ship only to {where}, so not to {missing[0]}."
+                if re.search(r"\bship", f"{question} {passage.heading}", re.I) else
+                f"Our help center only mentions {where}, not {missing[0]}.")
+        mention = [s for s in sentences(passage.body) if entities.countries(s)][:1]
+        chosen = [lead, *[s for s in mention if s not in chosen][:1], *chosen[:1]]
+    body = " ".join(dict.fromkeys(chosen))
+    return f"{body}\n\n(From our help center: {passage.title})"

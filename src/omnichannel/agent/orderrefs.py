@@ -1,0 +1,100 @@
+"""Which order the shopper means: by number, by what is in it, by recency or position.
+
+"the one with the headphones", "my most recent order", "the other one", "both of them";
+lists are newest first. Pure functions over the verified customer's orders.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from omnichannel.agent import slots
+from omnichannel.agent.understanding import entities
+from omnichannel.commerce import Order
+
+_LATEST = re.compile(r"\b(last|latest|most recent|newest|recent|current|new|just (placed|made|"
+                     r"ordered)|yesterday'?s|today'?s)\b(?! (week|month|year|time))", re.I)
+_OLDEST = re.compile(r"\b(first|oldest|earliest|older|previous)\b (order|one|purchase)", re.I)
+_OTHER = re.compile(r"\b(the )?other (one|order)\b|\bnot (that|this) one\b|\bthe second one\b",
+                    re.I)
+_BOTH = re.compile(r"\b(both|all (of )?(them|my orders|the orders|those)|each of them|"
+                   r"the two (orders|of them))\b", re.I)
+_ORDINAL = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3,
+            "4th": 3}
+_NTH = re.compile(r"\b(first|1st|second|2nd|third|3rd|fourth|4th) (one|order)\b", re.I)
+
+
+def _when(order: Order) -> datetime:
+    when = order.created_at or datetime.min.replace(tzinfo=UTC)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def newest_first(orders: Sequence[Order]) -> list[Order]:
+    """Newest first by creation time; without times, the shop's own order (latest last)."""
+    indexed = list(enumerate(orders))
+    indexed.sort(key=lambda p: (_when(p[1]), p[0]), reverse=True)
+    return [o for _i, o in indexed]
+
+
+def by_items(text: str, orders: Sequence[Order]) -> list[Order]:
+    """Orders holding an item the text names (by product name or its head word)."""
+    tw = set(slots.words(text))
+    scored: list[tuple[int, Order]] = []
+    for order in orders:
+        hits = 0
+        for item in order.items:
+            name = slots.words(item.name)
+            if slots.has_phrase(text, item.name):
+                hits += 3
+            elif name and name[-1] in tw and len(name[-1]) > 2:
+                hits += 2
+            elif any(w in tw for w in name if len(w) > 3):
+                hits += 1
+        if hits:
+            scored.append((hits, order))
+    if not scored:
+        return []
+    best = max(h for h, _o in scored)
+    return [o for h, o in scored if h == best]
+
+
+def resolve(text: str, orders: Sequence[Order], *, listed: Sequence[str] = (),
+            focus: str | None = None) -> list[Order]:
+    """The orders `text` points at (empty when it names none). `listed`: ids shown to the
+    shopper last, in the order shown; `focus`: the order the conversation was about."""
+    by_id = {o.id: o for o in orders}
+    ids = [i for i in entities.order_ids(text) if i in by_id]
+    if ids:
+        return [by_id[i] for i in ids]
+    ranked = newest_first(orders)
+    shown = [by_id[i] for i in listed if i in by_id] or ranked
+    if _BOTH.search(text) and len(shown) >= 2:
+        return list(shown)
+    if _OTHER.search(text):
+        rest = [o for o in shown if o.id != focus]
+        if len(rest) == 1 or (rest and focus is not None):
+            return rest[:1]
+    if m := _NTH.search(text):
+        k = _ORDINAL[m.group(1).lower()]
+        if k < len(shown):
+            return [shown[k]]
+    items = by_items(text, orders)
+    if items:
+        if len(items) > 1 and _LATEST.search(text):
+            return newest_first(items)[:1]
+        return newest_first(items)
+    if _OLDEST.search(text) and ranked:
+        return [ranked[-1]]
+    if _LATEST.search(text) and ranked and re.search(r"\b(order|one|purchase|package)\b",
+                                                      text, re.I):
+        return ranked[:1]
+    return []
+
+
+def describe(order: Order) -> str:
+    """A short label a shopper recognises: number, status and the first items."""
+    names = [i.name for i in order.items]
+    shown = ", ".join(names[:2]) + (f" and {len(names) - 2} more" if len(names) > 2 else "")
+    return f"{order.id} ({order.status.value}: {shown})"

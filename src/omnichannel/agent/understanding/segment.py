@@ -1,0 +1,26 @@
+"""One message, several requests: split into the parts that each ask one thing."""
+
+from __future__ import annotations
+
+import re
+
+_SPLIT = re.compile(
+    r"(?<=[?!])\s+|(?<=[.;])\s+(?=[A-Za-z])|\n+|"
+    r"\s+(?:and also|also,|plus,|oh and|and another thing|another question|btw,?|"
+    r"by the way,?|one more thing,?|and one more thing,?|p\.?s\.?)\s+",
+    re.I)
+MIN_WORDS = 3
+
+
+def parts(text: str) -> list[str]:
+    """Clauses long enough to carry a request; short fragments join the one before."""
+    out: list[str] = []
+    for piece in _SPLIT.split(text):
+        piece = (piece or "").strip(" ,")
+        if not piece:
+            continue
+        if out and (len(piece.split()) < MIN_WORDS or len(out[-1].split()) < MIN_WORDS):
+            out[-1] = f"{out[-1]} {piece}"
+        else:
+            out.append(piece)
+    return out or [text.strip()]
