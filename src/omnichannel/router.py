@@ -166,12 +166,12 @@ class Router:
 
     def typing(self, inbound: Inbound) -> Published:
         """The shopper is typing: a lane still waiting holds its answer a little longer.
-        Nothing is stored; a chat with nothing waiting is not looked up at all."""
+        Nothing is stored and the store is never asked (only chats with a lane are known)."""
         conversation_id = self.chats.get((inbound.channel, inbound.account, inbound.chat_id))
         lane = self.lanes.get(conversation_id) if conversation_id is not None else None
         grace = self.config.agent.typing_grace_seconds
         held = lane is not None and grace > 0 and lane.hold(grace)
-        return Published(0, conversation_id if held and conversation_id else 0, duplicate=False)
+        return Published(0, (conversation_id or 0) if held else 0, duplicate=False)
 
     def schedule(self, conversation_id: int, debounce: float,
                  chat: tuple[str, str, str] | None = None) -> None:

@@ -29,6 +29,8 @@ _STARS = re.compile(r"[\u2b50\u2605]{1,5}")  # ⭐ or ★, one per point
 
 def score_in(text: str) -> int | None:
     """The 1-5 score a short typed reply gives, or None when it is not a rating."""
+    if len(text) > 120:  # every inbound message passes here: long ones leave at once
+        return None
     t = " ".join(text.replace("\u2019", "'").lower().split()).strip(" .!?")
     if len(t) > 60:
         return None
