@@ -17,7 +17,7 @@ from omnichannel.agent import answers, intents, understanding
 from omnichannel.agent.engine import Deps, new_customer_messages
 from omnichannel.agent.orders import TASKS, OrderFlow, State, answer_catalog
 from omnichannel.agent.turn import Handoff, HandoffReason, Turn
-from omnichannel.agent.understanding import Reading, entities
+from omnichannel.agent.understanding import Prediction, Reading, entities
 from omnichannel.agent.understanding.confirm import Answer, decide
 from omnichannel.conversation import Button, Conversation, Message, Role
 
@@ -38,10 +38,26 @@ KNOWLEDGE = {
     "account_edit", "newsletter", "contact_hours", "place_order", "warranty", "sizing",
     "invoice", "promo_code", "product_question", "recommendation", "feedback",
 }
-CATALOG = {"product_question", "promo_code", "recommendation", "sizing"}
-# A policy answer offers to start the matching task.
+CATALOG = {"product_question", "promo_code", "recommendation"}
+# A policy answer offers to start the matching task; a general question about a task
+# ("how do I return an item?", "can I swap for another colour?") gets the policy and the offer.
 OFFERS = {"return_policy": ("Start a return", "return"),
-          "cancellation_policy": ("Cancel an order", "cancel")}
+          "cancellation_policy": ("Cancel an order", "cancel"),
+          "return_items": ("Start a return", "return"),
+          "cancel_order": ("Cancel an order", "cancel"),
+          "exchange_items": ("Start an exchange", "exchange"),
+          "modify_items": ("Change an order", "modify_items"),
+          "modify_order_address": ("Change an order's address", "modify_address")}
+# Intents close enough that their confidence adds up: the flow or the offer tells them apart.
+FAMILIES = (
+    frozenset({"return_items", "return_policy"}),
+    frozenset({"cancel_order", "cancellation_policy"}),
+    frozenset({"exchange_items", "modify_items"}),
+    frozenset({"modify_order_address", "modify_default_address"}),
+    frozenset({"order_status", "delivery_time"}),
+)
+_PERSONAL = re.compile(r"\b(my|our|mine|me)\b|\bi (just |recently )?(ordered|bought|purchased|"
+                       r"received|got|paid)\b|\b(it|them|this one|these|those)\b|#\w*\d", re.I)
 START = "start:"
 _ESCAPE = re.compile(r"^\s*(never ?mind|nvm|forget (it|that|about it)|start (over|again)|"
                      r"cancel (that|this)|stop|scratch that|leave it|skip( it)?|"
@@ -95,7 +111,8 @@ class BuiltinEngine:
             return _handoff("", HandoffReason.REQUESTED, "asked for a person", burst)
         if not text and not button:
             return Turn(text=voice.greeting, buttons=TOPIC_BUTTONS, intent="greeting")
-        reading = await asyncio.to_thread(understanding.read, text or button or "")
+        wanted = entities.without_identity(text) if text else (button or "")
+        reading = await asyncio.to_thread(understanding.read, wanted)
         return await _Turn(conversation, deps, burst, reading, text, button).run()
 
 
@@ -147,6 +164,13 @@ class _Turn:
             if self.state.tasks:
                 self.state.tasks.pop(0)
             return None
+        if self.reading.intent in KNOWLEDGE and _family(self.reading.whole) >= SURE:
+            # A question before saying yes: answered, and the confirmation still stands.
+            found = await self._knowledge(self.reading.intent, True)
+            if found is not None:
+                again = flow.ask_again()
+                return replace(found, text=f"{found.text}\n\n{again.text}",
+                               buttons=again.buttons, state=again.state)
         if self.reading.intent == "correction" or self.reading.whole.score("correction") > 0.2:
             return await flow.correct(self.text)
         if self.state.misses >= 2:
@@ -176,7 +200,7 @@ class _Turn:
             self.state.tasks.clear()
             self.state.asking, self.state.misses, self.state.said = None, 0, []
             return None
-        if reading.intent in KNOWLEDGE and reading.confidence >= SURE:
+        if reading.intent in KNOWLEDGE and _family(reading.whole) >= CONFIDENT:
             # A question in the middle of a task: answer it, keep the task open.
             self.state.__init__(**State.from_json(before).__dict__)  # type: ignore[misc]
             found = await self._knowledge(reading.intent, True)
@@ -189,12 +213,13 @@ class _Turn:
     def _new_request(self) -> bool:
         """The message is a new request rather than an answer to the open question."""
         r = self.reading
-        if r.confidence < SURE:
+        if _family(r.whole) < SURE:
             return False
         current = self.state.tasks[0].intent if self.state.tasks else None
         if r.intent in TASKS:
-            return TASKS[r.intent] != current
-        return r.intent in KNOWLEDGE or r.intent in ("complaint", "human_agent")
+            return TASKS[r.intent] != current and not (
+                {TASKS[r.intent], current} <= {"exchange", "modify_items"})
+        return r.intent in ("complaint", "human_agent")
 
     # a new message --------------------------------------------------------------------------
     async def _new(self, reading: Reading) -> Turn:
@@ -204,6 +229,9 @@ class _Turn:
                 entities.order_ids(self.text) and (not requests or flow.notes)):
             # An order number alone: the shopper wants to know about that order.
             return await self._task(["order_status"], max(reading.confidence, CONFIDENT))
+        if flow is not None and not any(i in TASKS for i, _c in requests) and (
+                turn := await flow.again(self.text)) is not None:
+            return turn
         if flow is not None and flow.notes and not requests:
             return Turn(text=self.voice.sign(" ".join(flow.notes) + " How can I help with "
                                              "your order?"), intent="orders.verified",
@@ -232,18 +260,19 @@ class _Turn:
 
     def _requests(self, reading: Reading) -> list[tuple[str, float]]:
         """(intent, confidence) of each request in the message, in order, once each."""
-        main = (reading.intent, reading.confidence)
+        whole = _family(reading.whole)
+        main = (reading.intent, whole)
         if not reading.parts:
-            return [main] if reading.confidence >= CONFIDENT else []
+            return [main] if whole >= CONFIDENT else []
         found: list[tuple[str, float]] = []
         for _clause, p in reading.parts:
-            if p.confidence >= SURE and (p.intent in KNOWLEDGE or p.intent in TASKS):
-                found.append((p.intent, p.confidence))
-        if reading.confidence >= CONFIDENT and reading.intent in TASKS:
+            if _family(p) >= SURE and (p.intent in KNOWLEDGE or p.intent in TASKS):
+                found.append((p.intent, _family(p)))
+        if whole >= CONFIDENT and reading.intent in TASKS:
             # One task per message: the whole message's; parts that restate it are details.
             found = [f for f in found if f[0] not in TASKS]
             found.append(main)
-        elif not found and reading.confidence >= CONFIDENT:
+        elif not found and whole >= CONFIDENT:
             found = [main]
         seen: dict[str, float] = {}
         for intent, conf in found:
@@ -255,7 +284,9 @@ class _Turn:
         if confidence < CONFIDENT:
             found = await self._knowledge(None, False)
             return found if found is not None else self._unsure()
-        if intent in TASKS and self.flow is not None:
+        general = intent in OFFERS and intent in TASKS and _HOW_TO.search(self.text) and \
+            not _PERSONAL.search(self.text)
+        if intent in TASKS and self.flow is not None and not general:
             return await self._task([intent], confidence)
         if intent == "human_agent":
             return _handoff("", HandoffReason.REQUESTED, "asked for a person", self.burst)
@@ -336,6 +367,14 @@ class _Turn:
                                                         intents.HANDOFF_BUTTON)),
                     intent="unknown", failed=True, confidence=0.0,
                     state=self.state.to_json())
+
+
+def _family(p: Prediction) -> float:
+    """The top intent's confidence with that of its close relatives added."""
+    for family in FAMILIES:
+        if p.intent in family:
+            return round(sum(p.score(i) for i in family), 4)
+    return p.confidence
 
 
 def _merge(turns: list[Turn], state: State) -> Turn:

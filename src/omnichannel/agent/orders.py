@@ -45,6 +45,8 @@ VERIFY_ASK = ("To help with an order I first need to confirm who you are: please
               "your name and zip code, or your email and the order number (a Canadian or UK "
               "postal code works too).")
 MAX_MISSES = 2
+_AGAIN = re.compile(r"\b(too|as well|also|same|again|the other one|other order|that one)\b",
+                    re.I)
 SAID_KEPT = 12
 
 
@@ -68,13 +70,14 @@ class State:
     misses: int = 0  # answers in a row that did not fill it
     listed: list[str] = field(default_factory=list)  # order ids last shown, in that order
     focus: str | None = None  # the order the conversation is about
+    last: dict[str, Any] | None = None  # the last task done ("the other one too")
 
     def to_json(self) -> str | None:
-        if not (self.tasks or self.pending or self.focus or self.listed):
+        if not (self.tasks or self.pending or self.focus or self.listed or self.last):
             return None
         return json.dumps({"tasks": [asdict(t) for t in self.tasks], "pending": self.pending,
                            "said": self.said, "asking": self.asking, "misses": self.misses,
-                           "listed": self.listed, "focus": self.focus})
+                           "listed": self.listed, "focus": self.focus, "last": self.last})
 
     @classmethod
     def from_json(cls, text: str | None) -> State:
@@ -88,7 +91,7 @@ class State:
             return cls()
         return cls([Task(**t) for t in raw.get("tasks", [])], raw.get("pending"),
                    list(raw.get("said", [])), raw.get("asking"), int(raw.get("misses", 0)),
-                   list(raw.get("listed", [])), raw.get("focus"))
+                   list(raw.get("listed", [])), raw.get("focus"), raw.get("last"))
 
     def clear(self) -> None:
         self.tasks.clear()
@@ -109,6 +112,7 @@ class OrderFlow:
         self.return_days = return_days
         self.notes: list[str] = []
         self.progress = False  # this turn filled something (a slot, the identity, the order)
+        self.unmatched = False  # a name and postcode were given and matched nobody
 
     # entry points ------------------------------------------------------------------------
     def remember(self, text: str) -> None:
@@ -126,6 +130,25 @@ class OrderFlow:
         await self.identify(text)
         return await self._advance(text)
 
+    async def again(self, text: str) -> Turn | None:
+        """ "and the other one too, same reason": the last task again, on another order."""
+        last = self.state.last
+        if last is None or not _AGAIN.search(text) or not self.tools.session.verified:
+            return None
+        customer = await self.tools.customer()
+        orders = await self._orders(customer)
+        named = orderrefs.resolve(text, orders, listed=self.state.listed, focus=self.state.focus)
+        named = [o for o in named if o.id != last.get("order_id")]
+        if not named:
+            return None
+        same = bool(re.search(r"\bsame\b", text, re.I))
+        self.state.tasks = [Task(last["intent"], order_id=o.id,
+                                 reason=last.get("reason") if same else None,
+                                 payment_method_id=last.get("payment_method_id") if same
+                                 else None) for o in named]
+        self.remember(text)
+        return await self._advance(text)
+
     async def resume(self, text: str) -> Turn:
         """An answer to the question asked last."""
         self.remember(text)
@@ -137,14 +160,16 @@ class OrderFlow:
         if session.verified:
             return
         memory = [text, *reversed(self.state.said)]
+        earlier = [t for t in self.state.said if t != text]
+        for first, last, code in _identity_guesses(text, earlier):
+            result = await self.tools.call("find_user_id_by_name_zip", {
+                "first_name": first, "last_name": last, "zip": code})
+            if result.ok:
+                self.notes.append(f"Thanks, {first}, you're verified.")
+                self.progress = True
+                return
+            self.unmatched = True
         for said in memory:
-            for first, last, code in entities.name_and_postcode(said):
-                result = await self.tools.call("find_user_id_by_name_zip", {
-                    "first_name": first, "last_name": last, "zip": code})
-                if result.ok:
-                    self.notes.append(f"Thanks, {first}, you're verified.")
-                    self.progress = True
-                    return
             mail = entities.email(said)
             if mail is not None and session.claimed_customer_id is None:
                 await self.tools.call("find_user_id_by_email", {"email": mail})
@@ -165,6 +190,11 @@ class OrderFlow:
             return self._reply("What can I help you with?", intent="orders.idle")
         task = self.state.tasks[0]
         if not self.tools.session.verified:
+            if self.unmatched and entities.postcodes(text):
+                return self._ask("identity", "I couldn't find an account with that name and "
+                                 "zip code. Could you check the spelling and the code? Your "
+                                 "email and an order number work too.",
+                                 intent=f"orders.verify.{task.intent}")
             return self._ask("identity", VERIFY_ASK, intent=f"orders.verify.{task.intent}")
         customer = await self.tools.customer()
         if task.intent == "default_address":
@@ -189,7 +219,8 @@ class OrderFlow:
                 return self._read_many(task, chosen)
             # "both of them": one task per order, in the order named.
             task.order_id = chosen[0].id
-            extra = [Task(task.intent, order_id=o.id) for o in chosen[1:]]
+            extra = [Task(task.intent, order_id=o.id, reason=task.reason,
+                          payment_method_id=task.payment_method_id) for o in chosen[1:]]
             self.state.tasks[1:1] = extra
         order = chosen[0]
         task.order_id = order.id
@@ -429,7 +460,12 @@ class OrderFlow:
         self.tools.confirm(pending["token"])
         result = await self.tools.call(pending["tool"], pending["args"])
         task = self.state.tasks[0] if self.state.tasks else Task("unknown")
-        return self._outcome(task, result.error, result.held, result.output)
+        done = self._outcome(task, result.error, result.held, result.output)
+        if done.handoff is not None or not self.state.tasks:
+            return done
+        nxt = await self._advance("")  # the next request waits no longer than this answer
+        return Turn(text=f"{done.text}\n\n{nxt.text}", buttons=nxt.buttons, intent=nxt.intent,
+                    handoff=nxt.handoff, state=nxt.state)
 
     def decline(self) -> Turn:
         self.state.pending = None
@@ -518,8 +554,8 @@ class OrderFlow:
             "modify_payment": "Done: the order is now paid with the new method.",
             "default_address": "Done: your default address is updated.",
         }.get(task.intent, "Done.")
-        follow = (" Next, the other request." if self.state.tasks else
-                  " Anything else I can help with?")
+        self.state.last = asdict(task)
+        follow = "" if self.state.tasks else " Anything else I can help with?"
         return self._reply(f"{done}{follow}", intent=f"orders.done.{task.intent}")
 
     def _ask(self, slot: str, text: str, *, buttons: tuple[Button, ...] = (),
@@ -548,6 +584,23 @@ class OrderFlow:
             text = " ".join(self.notes) + " " + text
         return Turn(text=self.sign(text), buttons=buttons, intent=intent,
                     state=self.state.to_json())
+
+
+def _identity_guesses(text: str, earlier: list[str]) -> list[tuple[str, str, str]]:
+    """(first, last, postcode) to try, at most four: a name and a postcode in this message,
+    else this message's postcode with a name said before, or its name with an earlier code.
+    Guesses not touching this message were tried when they were said."""
+    here = entities.name_and_postcode(text)
+    codes = entities.postcodes(text)
+    before_codes = [c.value for t in earlier for c in entities.postcodes(t)]
+    before_names = [n for t in earlier
+                    for n in entities.names(t, next(iter(entities.postcodes(t)), None))]
+    out = list(here)
+    if codes:
+        out += [(first, last, codes[0].value) for first, last in before_names]
+    elif before_codes:
+        out += [(first, last, before_codes[-1]) for first, last in entities.names(text)]
+    return list(dict.fromkeys(out))[:4]
 
 
 async def answer_catalog(tools: ToolBox, text: str) -> Turn | None:

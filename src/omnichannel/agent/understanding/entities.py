@@ -173,3 +173,28 @@ def cancel_reason(text: str) -> str | None:
                  r"no longer|not anymore|anymore", text, re.I):
         return "no longer needed"
     return None
+
+
+_IDENTITY_WORDS = re.compile(
+    r"\b(my name is|my names|my name's|name is|name's|this is|i am|i'm|im|here|"
+    r"(my )?(zip|zipcode|postal|post) ?(code)?( is)?|and my|email( is| address is)?)\b[\s,:.]*",
+    re.I)
+
+
+def without_identity(text: str) -> str:
+    """The text with the shopper's name, postcode and email taken out: what they want is
+    read from the rest ("Will Murphy 80220 where's my order" is about an order)."""
+    codes = postcodes(text)
+    out = EMAIL.sub(" ", text)
+    if codes:
+        for first, last in names(text, codes[0])[:1]:
+            out = re.sub(rf"\b{re.escape(first)}\s+{re.escape(last)}\b", " ", out, flags=re.I)
+        for code in codes:
+            out = out.replace(text[code.start:code.end], " ")
+        out = _IDENTITY_WORDS.sub(" ", out)
+    else:
+        m = _NAME_CUE.search(out)
+        if m and _candidate(m.group(1), m.group(2)):
+            out = out[:m.start()] + " " + out[m.end():]
+    out = re.sub(r"^[\s,.;:!-]+|\s+(?=[,.;:!?])", "", " ".join(out.split()))
+    return out if len(out.split()) >= 2 else text

@@ -7,7 +7,10 @@ import re
 _SPLIT = re.compile(
     r"(?<=[?!])\s+|(?<=[.;])\s+(?=[A-Za-z])|\n+|"
     r"\s+(?:and also|also,|plus,|oh and|and another thing|another question|btw,?|"
-    r"by the way,?|one more thing,?|and one more thing,?|p\.?s\.?)\s+",
+    r"by the way,?|one more thing,?|and one more thing,?|p\.?s\.?)\s+|"
+    # "how much is shipping and how long do refunds take": a new question after "and".
+    r",?\s+and\s+(?=(how|what|when|where|which|why|who|do|does|did|can|could|is|are|will|"
+    r"would|should)\b)",
     re.I)
 MIN_WORDS = 3
 
