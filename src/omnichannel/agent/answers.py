@@ -18,7 +18,7 @@ CANDIDATES = 25
 MAX_SENTENCES = 3
 MAX_CHARS = 520
 # Without a confident intent, a passage must cover the question's words and its heading.
-MIN_CONFIDENCE = 0.4
+MIN_CONFIDENCE = 0.5
 MIN_COVERAGE = 0.5
 # With one, the intent's own words must appear in the heading or title.
 MIN_HINTED = 0.2
@@ -75,6 +75,17 @@ def _words(text: str) -> set[str]:
     return {w[:5] for w in re.findall(r"\w+", text.lower()) if len(w) > 2}
 
 
+def _own_heading(text: str, r: Ranked) -> float:
+    """Share of the question's words in the section's own heading (not the article's title,
+    which every section of the article shares)."""
+    q = _words(text) - _QUESTION_WORDS
+    return len(q & _words(r.passage.heading)) / len(q) if q else 0.0
+
+
+_QUESTION_WORDS = _words("what when where which how can could would will does do you your "
+                         "the and for are is with this that have has there any")
+
+
 def _hinted(r: Ranked, hint: str) -> float:
     """Share of the hint's words in the passage's heading and title."""
     hw = _words(hint)
@@ -82,8 +93,10 @@ def _hinted(r: Ranked, hint: str) -> float:
 
 
 async def find(knowledge: KnowledgeSource, text: str, intent: str | None = None,
-               confident: bool = False) -> Answer | None:
-    """The best answer to `text`, or None when the help center has none worth giving."""
+               confident: bool = False, strict: bool = False) -> Answer | None:
+    """The best answer to `text`, or None when the help center has none worth giving.
+    `strict`: the intent is only a guess, so the passage's heading must share a word with
+    the question and the passage most of its words."""
     hint = HINTS.get(intent or "", "") if confident else ""
     query = f"{text} {hint}".strip()
     found = await knowledge.search(query, limit=CANDIDATES)
@@ -96,11 +109,13 @@ async def find(knowledge: KnowledgeSource, text: str, intent: str | None = None,
     for r in ranked:
         if hint:
             h = _hinted(r, hint)
-            score = r.confidence + 0.25 * h
+            score = r.confidence + 0.25 * h + 0.4 * _own_heading(text, r)
             ok = h > 0 and (r.coverage >= 0.25 or r.heading_overlap > 0) and \
                 r.confidence + 0.3 * h >= MIN_HINTED
+            if strict:
+                ok = ok and r.heading_overlap > 0 and r.coverage >= MIN_COVERAGE
         else:
-            score = r.confidence
+            score = r.confidence + 0.4 * _own_heading(text, r)
             ok = (r.confidence >= MIN_CONFIDENCE and r.coverage >= MIN_COVERAGE and
                   r.heading_overlap > 0)
         if ok and (best is None or score > best[0]):

@@ -47,7 +47,8 @@ OFFERS = {"return_policy": ("Start a return", "return"),
           "cancel_order": ("Cancel an order", "cancel"),
           "exchange_items": ("Start an exchange", "exchange"),
           "modify_items": ("Change an order", "modify_items"),
-          "modify_order_address": ("Change an order's address", "modify_address")}
+          "modify_order_address": ("Change an order's address", "modify_address"),
+          "refund_status": ("Check my refund", "refund_status")}
 # Intents close enough that their confidence adds up: the flow or the offer tells them apart.
 FAMILIES = (
     frozenset({"return_items", "return_policy"}),
@@ -56,14 +57,22 @@ FAMILIES = (
     frozenset({"modify_order_address", "modify_default_address"}),
     frozenset({"order_status", "delivery_time"}),
 )
-_PERSONAL = re.compile(r"\b(my|our|mine|me)\b|\bi (just |recently )?(ordered|bought|purchased|"
-                       r"received|got|paid)\b|\b(it|them|this one|these|those)\b|#\w*\d", re.I)
+# Words that point at one order of the shopper's, which makes a question a request.
+_PERSONAL = re.compile(
+    r"\b(my|our|the) (last |recent |latest |new |current |first |second |other )?(order|package|"
+    r"parcel|purchase|delivery|shipment|item|items|stuff|things|return|refund|exchange|"
+    r"booking)s?\b|\border (number|no\.?|id)\b|#\s?\w*\d|\b[A-Z]{1,3}\d{4,}\b|"
+    r"\bi (just |recently |already )?(ordered|bought|purchased|received|got|returned|sent)\b|"
+    r"\b(it|them)\b", re.I)
 START = "start:"
 _ESCAPE = re.compile(r"^\s*(never ?mind|nvm|forget (it|that|about it)|start (over|again)|"
                      r"cancel (that|this)|stop|scratch that|leave it|skip( it)?|"
                      r"something else|different question)\b", re.I)
-_HOW_TO = re.compile(r"\b(how (do|can|would|should) (i|we|you)|how to|what'?s the process|"
-                     r"policy|can i|is it possible|do you (allow|accept))\b", re.I)
+_HOW_TO = re.compile(r"\b(how (do|can|could|would|should|does) (i|we|you|one|it)|how to|"
+                     r"what'?s the (process|procedure|policy)|policy|can i|could i|is it "
+                     r"possible|do you (allow|accept|let)|information (about|on)|info (about|on)|"
+                     r"i don'?t know how|where (can|do) i|is there a way|what do i (have|need) "
+                     r"to do)\b", re.I)
 
 _SAFETY = {
     HandoffReason.SELF_HARM: (
@@ -279,13 +288,29 @@ class _Turn:
             seen.setdefault(intent, conf)
         return list(seen.items())
 
+    async def _unsure_reading(self) -> Turn:
+        """The classifier is not sure: the intents it considered, each only if the help
+        center's answer plainly matches the question; else an honest "not sure"."""
+        p = self.reading.whole
+        for intent, score in ((p.intent, p.confidence), *p.alternatives[:2]):
+            if score < 0.15:
+                break
+            if intent in KNOWLEDGE or intent in OFFERS:
+                found = await self._knowledge(intent, True, strict=True)
+                if found is not None:
+                    return replace(found, confidence=min(found.confidence, score))
+        found = await self._knowledge(None, False)
+        return found if found is not None else self._unsure()
+
     async def _single(self, intent: str, confidence: float) -> Turn:
         voice = self.voice
-        if confidence < CONFIDENT:
-            found = await self._knowledge(None, False)
-            return found if found is not None else self._unsure()
-        general = intent in OFFERS and intent in TASKS and _HOW_TO.search(self.text) and \
-            not _PERSONAL.search(self.text)
+        fresh = not self.state.tasks and self.state.last is None
+        if confidence < CONFIDENT or (fresh and intent in ("affirm", "deny", "correction",
+                                                            "start_over")):
+            return await self._unsure_reading()
+        # Asking versus doing: a general question about a task gets the policy and an offer.
+        general = intent in OFFERS and not _PERSONAL.search(self.text) and (
+            _HOW_TO.search(self.text) or intent == "refund_status")
         if intent in TASKS and self.flow is not None and not general:
             return await self._task([intent], confidence)
         if intent == "human_agent":
@@ -326,7 +351,8 @@ class _Turn:
                          intent=found.intent, sources=found.sources,
                          confidence=found.confidence)
         offer = OFFERS.get(intent)
-        if offer is not None and self.flow is not None and _HOW_TO.search(self.text):
+        if offer is not None and self.flow is not None and (
+                _HOW_TO.search(self.text) or intent in TASKS):
             found = Turn(text=found.text, buttons=(Button(offer[0], START + offer[1]),),
                          intent=found.intent, sources=found.sources,
                          confidence=found.confidence)
@@ -339,8 +365,9 @@ class _Turn:
                     handoff=turn.handoff, intent=turn.intent, failed=turn.failed,
                     state=turn.state, confidence=confidence)
 
-    async def _knowledge(self, intent: str | None, confident: bool) -> Turn | None:
-        found = await answers.find(self.deps.knowledge, self.text, intent, confident)
+    async def _knowledge(self, intent: str | None, confident: bool,
+                         strict: bool = False) -> Turn | None:
+        found = await answers.find(self.deps.knowledge, self.text, intent, confident, strict)
         if found is None:
             return None
         confidence = min(self.reading.confidence if confident else 1.0, max(found.confidence,
