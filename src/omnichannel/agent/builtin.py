@@ -68,6 +68,8 @@ START = "start:"
 _ESCAPE = re.compile(r"^\s*(never ?mind|nvm|forget (it|that|about it)|start (over|again)|"
                      r"cancel (that|this)|stop|scratch that|leave it|skip( it)?|"
                      r"something else|different question)\b", re.I)
+_TAKE_OFFER = re.compile(r"\b(start (one|it|a return|the return|that)|let'?s (do|start)|go ahead|"
+                         r"yes,? please|please do|do it|sure)\b", re.I)
 _HOW_TO = re.compile(r"\b(how (do|can|could|would|should|does) (i|we|you|one|it)|how to|"
                      r"what'?s the (process|procedure|policy)|policy|can i|could i|is it "
                      r"possible|do you (allow|accept|let)|information (about|on)|info (about|on)|"
@@ -234,28 +236,38 @@ class _Turn:
     async def _new(self, reading: Reading) -> Turn:
         requests = self._requests(reading)
         flow = self.flow
-        if flow is not None and not any(i in TASKS for i, _c in requests) and (
+        if flow is not None and not any(r[0] in TASKS for r in requests) and (
                 entities.order_ids(self.text) and (not requests or flow.notes)):
             # An order number alone: the shopper wants to know about that order.
             return await self._task(["order_status"], max(reading.confidence, CONFIDENT))
-        if flow is not None and not any(i in TASKS for i, _c in requests) and (
+        if flow is not None and not any(r[0] in TASKS for r in requests) and (
                 turn := await flow.again(self.text)) is not None:
             return turn
         if flow is not None and flow.notes and not requests:
             return Turn(text=self.voice.sign(" ".join(flow.notes) + " How can I help with "
                                              "your order?"), intent="orders.verified",
                         confidence=1.0, state=self.state.to_json())
+        if flow is not None and self.state.offer and (
+                reading.intent == "affirm" or _TAKE_OFFER.search(self.text)):
+            # "ok let's start one" after a policy answer that offered the task.
+            offered, self.state.offer = self.state.offer, None
+            return await flow.start([offered], self.text)
         if not requests:
             return await self._single(reading.intent, reading.confidence)
-        task_intents = [i for i, _c in requests if i in TASKS]
-        others = [(i, c) for i, c in requests if i not in TASKS]
         if len(requests) == 1:
             return self._noted(await self._single(*requests[0]))
         # Several things at once: each question answered, the first task started.
-        turns = [await self._single(i, c) for i, c in others[:3]]
-        if task_intents and self.flow is not None:
-            turns.append(await self._task(task_intents[:1], reading.confidence))
+        tasks = [r for r in requests if r[0] in TASKS and not self._general(r[0], r[2])]
+        turns = [await self._single(*r) for r in requests if r not in tasks][:3]
+        if tasks and self.flow is not None:
+            turns.append(await self._task([tasks[0][0]], reading.confidence))
         return self._noted(_merge([t for t in turns if t.text], self.state))
+
+    def _general(self, intent: str, text: str) -> bool:
+        """Asking versus doing: a general question about a task gets the policy and an
+        offer to start it ("how do I return an item?", "when do refunds arrive?")."""
+        return intent in OFFERS and not _PERSONAL.search(text) and bool(
+            _HOW_TO.search(text) or intent == "refund_status")
 
     def _noted(self, turn: Turn) -> Turn:
         """"You're verified" in front of an answer that did not say it already."""
@@ -267,26 +279,27 @@ class _Turn:
                     failed=turn.failed, sources=turn.sources, state=turn.state,
                     confidence=turn.confidence)
 
-    def _requests(self, reading: Reading) -> list[tuple[str, float]]:
-        """(intent, confidence) of each request in the message, in order, once each."""
+    def _requests(self, reading: Reading) -> list[tuple[str, float, str]]:
+        """(intent, confidence, its words) of each request in the message, in order, once
+        each."""
         whole = _family(reading.whole)
-        main = (reading.intent, whole)
+        main = (reading.intent, whole, self.text)
         if not reading.parts:
             return [main] if whole >= CONFIDENT else []
-        found: list[tuple[str, float]] = []
-        for _clause, p in reading.parts:
+        found: list[tuple[str, float, str]] = []
+        for clause, p in reading.parts:
             if _family(p) >= SURE and (p.intent in KNOWLEDGE or p.intent in TASKS):
-                found.append((p.intent, _family(p)))
+                found.append((p.intent, _family(p), clause))
         if whole >= CONFIDENT and reading.intent in TASKS:
             # One task per message: the whole message's; parts that restate it are details.
             found = [f for f in found if f[0] not in TASKS]
             found.append(main)
         elif not found and whole >= CONFIDENT:
             found = [main]
-        seen: dict[str, float] = {}
-        for intent, conf in found:
-            seen.setdefault(intent, conf)
-        return list(seen.items())
+        seen: dict[str, tuple[str, float, str]] = {}
+        for request in found:
+            seen.setdefault(request[0], request)
+        return list(seen.values())
 
     async def _unsure_reading(self) -> Turn:
         """The classifier is not sure: the intents it considered, each only if the help
@@ -302,15 +315,14 @@ class _Turn:
         found = await self._knowledge(None, False)
         return found if found is not None else self._unsure()
 
-    async def _single(self, intent: str, confidence: float) -> Turn:
+    async def _single(self, intent: str, confidence: float, text: str | None = None) -> Turn:
         voice = self.voice
+        text = text or self.text
         fresh = not self.state.tasks and self.state.last is None
         if confidence < CONFIDENT or (fresh and intent in ("affirm", "deny", "correction",
                                                             "start_over")):
             return await self._unsure_reading()
-        # Asking versus doing: a general question about a task gets the policy and an offer.
-        general = intent in OFFERS and not _PERSONAL.search(self.text) and (
-            _HOW_TO.search(self.text) or intent == "refund_status")
+        general = self._general(intent, text)
         if intent in TASKS and self.flow is not None and not general:
             return await self._task([intent], confidence)
         if intent == "human_agent":
@@ -335,15 +347,15 @@ class _Turn:
             return Turn(text=voice.sign("Okay. What can I help you with?"), buttons=TOPIC_BUTTONS,
                         intent="idle", confidence=confidence, state=self.state.to_json())
         if intent in CATALOG and self.deps.tools is not None:
-            product = await answer_catalog(self.deps.tools, self.text)
+            product = await answer_catalog(self.deps.tools, text)
             if product is not None:
                 return Turn(text=voice.sign(product.text), intent=product.intent,
                             confidence=confidence)
         if intent == "out_of_scope":
             return self._unsure(out_of_scope=True)
-        found = await self._knowledge(intent, True)
+        found = await self._knowledge(intent, True, text=text)
         if found is None:
-            found = await self._knowledge(None, False)
+            found = await self._knowledge(None, False, text=text)
         if found is None:
             return self._unsure()
         if intent == "feedback":
@@ -352,10 +364,11 @@ class _Turn:
                          confidence=found.confidence)
         offer = OFFERS.get(intent)
         if offer is not None and self.flow is not None and (
-                _HOW_TO.search(self.text) or intent in TASKS):
+                _HOW_TO.search(text) or intent in TASKS):
+            self.state.offer = offer[1]
             found = Turn(text=found.text, buttons=(Button(offer[0], START + offer[1]),),
                          intent=found.intent, sources=found.sources,
-                         confidence=found.confidence)
+                         confidence=found.confidence, state=self.state.to_json())
         return found
 
     async def _task(self, intents_: list[str], confidence: float) -> Turn:
@@ -366,8 +379,9 @@ class _Turn:
                     state=turn.state, confidence=confidence)
 
     async def _knowledge(self, intent: str | None, confident: bool,
-                         strict: bool = False) -> Turn | None:
-        found = await answers.find(self.deps.knowledge, self.text, intent, confident, strict)
+                         strict: bool = False, text: str | None = None) -> Turn | None:
+        found = await answers.find(self.deps.knowledge, text or self.text, intent, confident,
+                                   strict)
         if found is None:
             return None
         confidence = min(self.reading.confidence if confident else 1.0, max(found.confidence,

@@ -45,6 +45,7 @@ VERIFY_ASK = ("To help with an order I first need to confirm who you are: please
               "your name and zip code, or your email and the order number (a Canadian or UK "
               "postal code works too).")
 MAX_MISSES = 2
+SHIP_TO = ("the United States", "Canada", "Hawaii", "Alaska", "Puerto Rico")
 _AGAIN = re.compile(r"\b(too|as well|also|same|again|the other one|other order|that one)\b",
                     re.I)
 SAID_KEPT = 12
@@ -71,13 +72,16 @@ class State:
     listed: list[str] = field(default_factory=list)  # order ids last shown, in that order
     focus: str | None = None  # the order the conversation is about
     last: dict[str, Any] | None = None  # the last task done ("the other one too")
+    offer: str | None = None  # a task offered with a policy answer ("Start a return")
 
     def to_json(self) -> str | None:
-        if not (self.tasks or self.pending or self.focus or self.listed or self.last):
+        if not (self.tasks or self.pending or self.focus or self.listed or self.last or
+                self.offer):
             return None
         return json.dumps({"tasks": [asdict(t) for t in self.tasks], "pending": self.pending,
                            "said": self.said, "asking": self.asking, "misses": self.misses,
-                           "listed": self.listed, "focus": self.focus, "last": self.last})
+                           "listed": self.listed, "focus": self.focus, "last": self.last,
+                           "offer": self.offer})
 
     @classmethod
     def from_json(cls, text: str | None) -> State:
@@ -91,7 +95,7 @@ class State:
             return cls()
         return cls([Task(**t) for t in raw.get("tasks", [])], raw.get("pending"),
                    list(raw.get("said", [])), raw.get("asking"), int(raw.get("misses", 0)),
-                   list(raw.get("listed", [])), raw.get("focus"), raw.get("last"))
+                   list(raw.get("listed", [])), raw.get("focus"), raw.get("last"), raw.get("offer"))
 
     def clear(self) -> None:
         self.tasks.clear()
@@ -122,6 +126,7 @@ class OrderFlow:
     async def start(self, tasks: list[str], text: str) -> Turn:
         """New requests (the first is worked on, the rest wait their turn)."""
         self.state.pending = None
+        self.state.offer = None
         current = {t.intent for t in self.state.tasks}
         fresh = [Task(t) for t in tasks if t not in current]
         self.state.tasks = fresh + [t for t in self.state.tasks if t.intent not in tasks]
@@ -327,6 +332,12 @@ class OrderFlow:
                                  intent="orders.ask_reason")
             return None
         if task.intent in ("modify_address", "default_address"):
+            abroad = [c for c in entities.countries(text) if c not in SHIP_TO]
+            if abroad and task.address is None:
+                self._finish()
+                return self._reply(f"I'm sorry, we ship only to the United States and Canada, "
+                                   f"so I can't send it to {abroad[0]}. Anything else I can "
+                                   "help with?", intent=f"orders.refused.{task.intent}")
             if task.address is None:
                 found = next((a for t in texts if (a := slots.address(t))), None)
                 if found is not None:
@@ -368,9 +379,11 @@ class OrderFlow:
                     if pm is not None:
                         task.payment_method_id = pm.id
                         break
-            if task.payment_method_id is None and task.intent == "return":
+            if task.payment_method_id is None and task.intent != "modify_payment":
+                # Refunds and price differences go back to the method that paid the order
+                # unless the shopper names another; the confirmation names it.
                 original = slots.original_method(order, customer) if order else None
-                if original is not None and len(customer.payment_methods) == 1:
+                if original is not None:
                     task.payment_method_id = original.id
             if task.payment_method_id is None:
                 what = {"return": "Where should the refund go (the original payment method, "
@@ -424,10 +437,39 @@ class OrderFlow:
         if result.confirmation is not None:
             self.state.pending = {"tool": tool, "args": args, "token": result.confirmation.token,
                                   "summary": result.confirmation.summary}
+            summaries = [result.confirmation.summary]
+            # "Cancel both": the same request on other orders, complete, is asked at once.
+            more = []
+            for other in self.state.tasks[1:]:
+                if other.intent != task.intent or not self._complete(other):
+                    break
+                o_tool, o_args = self._call(other)
+                o_result = await self.tools.call(o_tool, o_args)
+                if o_result.confirmation is None:
+                    break
+                more.append({"tool": o_tool, "args": o_args,
+                             "token": o_result.confirmation.token,
+                             "summary": o_result.confirmation.summary})
+                summaries.append(o_result.confirmation.summary)
+            if more:
+                self.state.pending["more"] = more
+                self.state.pending["summary"] = " ".join(summaries)
             self.state.asking, self.state.misses = "confirm", 0
-            return self._reply(f"{result.confirmation.summary} Shall I go ahead?",
+            ask = "Shall I go ahead with both?" if len(summaries) == 2 else (
+                f"Shall I go ahead with all {len(summaries)}?" if more else "Shall I go ahead?")
+            return self._reply(f"{' '.join(summaries)} {ask}",
                                buttons=YES_NO, intent=f"orders.confirm.{task.intent}")
         return self._outcome(task, result.error, result.held, result.output)
+
+    @staticmethod
+    def _complete(task: Task) -> bool:
+        if task.order_id is None:
+            return False
+        if task.intent == "cancel":
+            return task.reason is not None
+        if task.intent == "modify_payment":
+            return task.payment_method_id is not None
+        return False
 
     def _call(self, task: Task) -> tuple[str, dict[str, Any]]:
         tool = WRITE_TOOLS[task.intent]
@@ -457,10 +499,20 @@ class OrderFlow:
         pending = self.state.pending
         assert pending is not None
         self.state.pending = None
-        self.tools.confirm(pending["token"])
-        result = await self.tools.call(pending["tool"], pending["args"])
-        task = self.state.tasks[0] if self.state.tasks else Task("unknown")
-        done = self._outcome(task, result.error, result.held, result.output)
+        texts = []
+        done = None
+        for call in [pending, *pending.get("more", [])]:
+            self.tools.confirm(call["token"])
+            result = await self.tools.call(call["tool"], call["args"])
+            task = self.state.tasks[0] if self.state.tasks else Task("unknown")
+            done = self._outcome(task, result.error, result.held, result.output)
+            texts.append(done.text)
+            if done.handoff is not None:
+                break
+        assert done is not None
+        if len(texts) > 1:
+            done = Turn(text="\n".join(texts), buttons=done.buttons, handoff=done.handoff,
+                        intent=done.intent, state=done.state)
         if done.handoff is not None or not self.state.tasks:
             return done
         nxt = await self._advance("")  # the next request waits no longer than this answer

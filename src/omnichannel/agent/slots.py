@@ -274,23 +274,32 @@ def payment_method(text: str, customer: Customer, order: Order | None = None
     return options[0] if len(options) == 1 else None
 
 
+_PROVINCES = {"AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT"}
 _ADDRESS = re.compile(
     r"(?<![\w#])(\d{1,6}\s+[A-Za-z][A-Za-z0-9 .'-]*?),\s*"
     r"(?:((?:apt|apartment|suite|ste|unit|#|floor|fl)\.?\s*[\w-]+),\s*)?"
-    r"([A-Za-z .'-]+),\s*([A-Z]{2})\s+(\d{5})(?:,\s*([A-Za-z .]+?))?\s*(?:[.!?]|$)",
+    r"([A-Za-z .'-]+),\s*([A-Z]{2})\s+(\d{5}|[A-Z]\d[A-Z][ -]?\d[A-Z]\d)"
+    r"(?:,\s*([A-Za-z .]+?))?\s*(?:[.!?]|$)",
     re.I,
 )
 
 
 def address(text: str) -> Address | None:
+    """A US or Canadian street address written as street, [unit,] city, state zip[, country]."""
     m = _ADDRESS.search(text)
-    if not m or m.group(4).upper() not in _STATES:
+    if not m:
         return None
-    country = (m.group(6) or "USA").strip()
+    region, code = m.group(4).upper(), m.group(5).upper()
+    if region in _STATES and code.isdigit():
+        country = (m.group(6) or "USA").strip()
+    elif region in _PROVINCES and not code.isdigit():
+        country = (m.group(6) or "Canada").strip()
+        code = f"{code[:3]} {code[-3:]}"
+    else:
+        return None
     return Address(
         address1=m.group(1).strip(), address2=(m.group(2) or "").strip(),
-        city=m.group(3).strip(), state=m.group(4).upper(), country=country,
-        zip=m.group(5),
+        city=m.group(3).strip(), state=region, country=country, zip=code,
     )
 
 
