@@ -37,13 +37,7 @@ from tests.shoppers import Line, collect
 
 # Cases failing when this list was written (the engine mid-rebuild). It may only
 # shrink: when one starts passing, the test prints it; remove it from here.
-KNOWN_FAILURES: set[str] = {
-    "policy_gift_wrap", "policy_three_questions", "policy_two_questions",
-    "policy_size_typo_not_legal", "identity_typo_then_fixed", "order_by_item_status",
-    "order_both_of_them", "order_the_other_one", "escape_new_question", "option_size_in_words",
-    "option_color_in_words", "option_the_color_one", "confirm_yes_but_change_size",
-    "return_how_then_start", "multi_items_and_shipping", "address_germany_refused",
-}
+KNOWN_FAILURES: set[str] = set()
 
 SOURCE = re.compile(r"\(From our help center: [^)]*\)")
 TOML = """

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from omnichannel.agent import answers, intents, understanding
+from omnichannel.agent import answers, intents, slots, understanding
 from omnichannel.agent.engine import Deps, new_customer_messages
 from omnichannel.agent.orders import TASKS, OrderFlow, State, answer_catalog
 from omnichannel.agent.turn import Handoff, HandoffReason, Turn
@@ -25,6 +25,11 @@ from omnichannel.conversation import Button, Conversation, Message, Role
 # passage that plainly answers the question is given, else an honest "not sure".
 CONFIDENT = 0.5
 SURE = 0.8  # to leave an open question for a new request
+CHANGE = ("modify_items", "exchange_items")
+_QUESTION = re.compile(r"\?\s*$|^\W*(also |and |oh and |btw )?(how|what|when|where|which|why|"
+                       r"do|does|did|can|could|is|are|will|would)\b", re.I)
+IDENTITY = "identity"  # a message that only says who the shopper is
+ABOUT_AN_ORDER = 0.35  # enough for a task when the message names one of the shopper's orders
 
 TOPIC_BUTTONS = (
     Button("Shipping", "How much is shipping?"),
@@ -59,11 +64,12 @@ FAMILIES = (
 )
 # Words that point at one order of the shopper's, which makes a question a request.
 _PERSONAL = re.compile(
-    r"\b(my|our|the) (last |recent |latest |new |current |first |second |other )?(order|package|"
+    r"\b(my|our) (last |recent |latest |new |current |first |second |other )?(order|package|"
     r"parcel|purchase|delivery|shipment|item|items|stuff|things|return|refund|exchange|"
-    r"booking)s?\b|\border (number|no\.?|id)\b|#\s?\w*\d|\b[A-Z]{1,3}\d{4,}\b|"
-    r"\bi (just |recently |already )?(ordered|bought|purchased|received|got|returned|sent)\b|"
-    r"\b(it|them)\b", re.I)
+    r"booking)s?\b|\bthe (last|recent|latest|current|other|first|second) (order|package|"
+    r"parcel|purchase|delivery|shipment|one)\b|\border (number|no\.?|id)\b|#\s?\w*\d|"
+    r"\b[A-Z]{1,3}\d{4,}\b|\bi (just |recently |already )?(ordered|bought|purchased|"
+    r"received|got|returned|sent)\b|\b(it|them)\b", re.I)
 START = "start:"
 _ESCAPE = re.compile(r"^\s*(never ?mind|nvm|forget (it|that|about it)|start (over|again)|"
                      r"cancel (that|this)|stop|scratch that|leave it|skip( it)?|"
@@ -123,7 +129,8 @@ class BuiltinEngine:
         if not text and not button:
             return Turn(text=voice.greeting, buttons=TOPIC_BUTTONS, intent="greeting")
         wanted = entities.without_identity(text) if text else (button or "")
-        reading = await asyncio.to_thread(understanding.read, wanted)
+        reading = (await asyncio.to_thread(understanding.read, wanted) if wanted else
+                   Reading(text, Prediction(IDENTITY, 1.0), ()))
         return await _Turn(conversation, deps, burst, reading, text, button).run()
 
 
@@ -236,8 +243,8 @@ class _Turn:
     async def _new(self, reading: Reading) -> Turn:
         requests = self._requests(reading)
         flow = self.flow
-        if flow is not None and not any(r[0] in TASKS for r in requests) and (
-                entities.order_ids(self.text) and (not requests or flow.notes)):
+        if flow is not None and entities.order_ids(self.text) and not any(
+                r[0] in TASKS or r[0] in KNOWLEDGE for r in requests):
             # An order number alone: the shopper wants to know about that order.
             return await self._task(["order_status"], max(reading.confidence, CONFIDENT))
         if flow is not None and not any(r[0] in TASKS for r in requests) and (
@@ -281,18 +288,28 @@ class _Turn:
 
     def _requests(self, reading: Reading) -> list[tuple[str, float, str]]:
         """(intent, confidence, its words) of each request in the message, in order, once
-        each."""
-        whole = _family(reading.whole)
-        main = (reading.intent, whole, self.text)
+        each. One task per message (the whole message's); other parts count when they are
+        questions of their own."""
+        intent, whole = reading.intent, _family(reading.whole)
+        change = reading.whole.score("modify_items") + reading.whole.score("exchange_items")
+        if slots.option_phrases(self.text) and intent not in CHANGE and change >= 0.1:
+            # "change the X to one with ...": a new variant is asked for, whatever else.
+            intent, whole = max(CHANGE, key=reading.whole.score), max(change, CONFIDENT)
+        if intent in TASKS and whole >= ABOUT_AN_ORDER and _PERSONAL.search(self.text):
+            whole = max(whole, CONFIDENT)  # a request that names one of the shopper's orders
+        main = (intent, whole, self.text)
         if not reading.parts:
             return [main] if whole >= CONFIDENT else []
+        task = whole >= CONFIDENT and intent in TASKS
         found: list[tuple[str, float, str]] = []
         for clause, p in reading.parts:
-            if _family(p) >= SURE and (p.intent in KNOWLEDGE or p.intent in TASKS):
-                found.append((p.intent, _family(p), clause))
-        if whole >= CONFIDENT and reading.intent in TASKS:
-            # One task per message: the whole message's; parts that restate it are details.
-            found = [f for f in found if f[0] not in TASKS]
+            conf = _family(p)
+            if p.intent in TASKS and not task and conf >= SURE:
+                found.append((p.intent, conf, clause))
+            elif p.intent in KNOWLEDGE and conf >= SURE and (
+                    not task or (conf >= 0.9 and _QUESTION.search(clause))):
+                found.append((p.intent, conf, clause))
+        if task:
             found.append(main)
         elif not found and whole >= CONFIDENT:
             found = [main]
@@ -325,6 +342,18 @@ class _Turn:
         general = self._general(intent, text)
         if intent in TASKS and self.flow is not None and not general:
             return await self._task([intent], confidence)
+        if intent == IDENTITY:
+            if self.flow is not None and self.flow.notes:
+                return Turn(text=voice.sign(" ".join(self.flow.notes) + " How can I help with "
+                                            "your order?"), intent="orders.verified",
+                            confidence=1.0, state=self.state.to_json())
+            if self.flow is not None and self.flow.unmatched:
+                return Turn(text=voice.sign("I couldn't find an account with that name and "
+                                            "zip code. Could you check them? Your email and an "
+                                            "order number work too."),
+                            intent="orders.verify.unmatched", state=self.state.to_json())
+            return Turn(text=voice.sign("Thanks. What can I help you with?"), intent="idle",
+                        state=self.state.to_json())
         if intent == "human_agent":
             return _handoff("", HandoffReason.REQUESTED, "asked for a person", self.burst)
         if intent == "complaint":

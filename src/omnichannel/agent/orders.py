@@ -441,7 +441,10 @@ class OrderFlow:
             # "Cancel both": the same request on other orders, complete, is asked at once.
             more = []
             for other in self.state.tasks[1:]:
-                if other.intent != task.intent or not self._complete(other):
+                if other.intent != task.intent:
+                    break
+                other.reason = other.reason or task.reason
+                if not self._complete(other):
                     break
                 o_tool, o_args = self._call(other)
                 o_result = await self.tools.call(o_tool, o_args)

@@ -36,10 +36,17 @@ def warm(lang: str = "en") -> None:
 
 
 def read(text: str, lang: str = "en") -> Reading:
-    """Blocking (the first call may train or load the model): call it from a thread."""
+    """Blocking (the first call may train or load the model): call it from a thread.
+
+    Clauses that only add a detail to a request ("Please refund it to my PayPal", "any price
+    difference goes to my gift card") are left out of the whole message's reading: they
+    would pull it towards payment questions."""
     model = SHELF.get(lang)
     clauses = segment.parts(text)
-    preds = model.predict_many([text, *clauses]) if len(clauses) > 1 else \
-        model.predict_many([text])
-    parts = tuple(zip(clauses, preds[1:], strict=True)) if len(clauses) > 1 else ()
+    if len(clauses) == 1:
+        return Reading(text, model.predict(text), ())
+    core = " ".join(c for c in clauses if not segment.is_detail(c)) or text
+    preds = model.predict_many([core, *clauses])
+    parts = tuple((c, p) for c, p in zip(clauses, preds[1:], strict=True)
+                  if not segment.is_detail(c))
     return Reading(text, preds[0], parts)

@@ -186,6 +186,8 @@ def without_identity(text: str) -> str:
     read from the rest ("Will Murphy 80220 where's my order" is about an order)."""
     codes = postcodes(text)
     out = EMAIL.sub(" ", text)
+    if EMAIL.search(text):
+        out = re.sub(r"\b(my )?e-?mail( address)?( is| here)?\b[\s,:.]*", " ", out, flags=re.I)
     if codes:
         for first, last in names(text, codes[0])[:1]:
             out = re.sub(rf"\b{re.escape(first)}\s+{re.escape(last)}\b", " ", out, flags=re.I)
@@ -197,4 +199,6 @@ def without_identity(text: str) -> str:
         if m and _candidate(m.group(1), m.group(2)):
             out = out[:m.start()] + " " + out[m.end():]
     out = re.sub(r"^[\s,.;:!-]+|\s+(?=[,.;:!?])", "", " ".join(out.split()))
+    if len(re.findall(r"[A-Za-z]{2,}", out)) == 0 and (codes or EMAIL.search(text)):
+        return ""  # nothing but who they are
     return out if len(out.split()) >= 2 else text

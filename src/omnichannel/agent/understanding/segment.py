@@ -27,3 +27,16 @@ def parts(text: str) -> list[str]:
         else:
             out.append(piece)
     return out or [text.strip()]
+
+
+_DETAIL = re.compile(
+    r"^\W*(and |also |oh and )?(please |pls |kindly )?(use|put|charge|send|refund|credit|"
+    r"pay|bill|return|give|the refund|any price difference|the price difference|the "
+    r"difference|price difference|the money|money)\b.*\b(paypal|gift ?card|credit card|"
+    r"debit card|card ending|visa|mastercard|amex|american express|discover|original "
+    r"(payment|method|card)|same card|my card|account)\b", re.I)
+
+
+def is_detail(clause: str) -> bool:
+    """A clause that only says how to pay or where the money goes, not what to do."""
+    return bool(_DETAIL.search(clause)) and len(clause.split()) <= 16
