@@ -128,7 +128,8 @@ class BuiltinEngine:
             return _handoff("", HandoffReason.REQUESTED, "asked for a person", burst)
         if not text and not button:
             return Turn(text=voice.greeting, buttons=TOPIC_BUTTONS, intent="greeting")
-        wanted = entities.without_identity(text) if text else (button or "")
+        wanted = (slots.without_options(entities.without_identity(text)) if text else
+                  (button or ""))
         reading = (await asyncio.to_thread(understanding.read, wanted) if wanted else
                    Reading(text, Prediction(IDENTITY, 1.0), ()))
         return await _Turn(conversation, deps, burst, reading, text, button).run()

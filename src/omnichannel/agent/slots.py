@@ -151,6 +151,25 @@ def item_option_pairs(text: str, items: Sequence[OrderItem]
     return out
 
 
+def without_options(text: str) -> str:
+    """The request without the option lists it carries ("(color black, size M)", "to one
+    with storage SD card"): what is asked for reads the same whatever the options are."""
+    out = re.sub(r"\s*\([^()]{0,200}\)", "", text)
+    return " ".join(_cut_option_lists(out).split())
+
+
+def _cut_option_lists(text: str) -> str:
+    parts = _FOR_ONE.split(text)
+    markers = _FOR_ONE.findall(text)
+    if not markers:
+        return text
+    out = parts[0]
+    for marker, rest in zip(markers, parts[1:], strict=False):
+        tail = re.split(r"(?<=[.!?])\s|\band\s+the\b|\band\s+my\b", rest, maxsplit=1)
+        out += f"{marker.split()[0]} another one" + (f". {tail[1]}" if len(tail) > 1 else ".")
+    return out
+
+
 def option_phrases(text: str) -> list[str]:
     """The text after each 'for one with' / 'to one with' / 'to the one with'."""
     parts = _FOR_ONE.split(text)
