@@ -26,6 +26,28 @@ _ORDINAL = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "
 _NTH = re.compile(r"\b(first|1st|second|2nd|third|3rd|fourth|4th) (one|order)\b", re.I)
 
 
+_DESCRIBED = re.compile(
+    r"\b(?:my|the|your|our) (?:\w+ )?(?:order|purchase|package) (?:with|containing|that (?:has|"
+    r"had|contains|included)|which (?:has|had)|including|of) (?:only |just )?"
+    r"(?P<items>(?:the |a |an |my )?[\w'&+-]+(?:[ -][\w'&+-]+)*?"
+    r"(?:(?:,? and| &|,) (?:the|a|an|my) [\w'&+-]+(?:[ -][\w'&+-]+)*?|"
+    r"(?:,? and| &) [\w'&+-]+(?:[ -][\w'&+-]+)*?)*)"
+    r"(?=\s*[,.;!?(]|\s+(?:I|i|please|with|and I|from|for|to|that|which|has|hasn'?t|have|was|is|"
+    r"isn'?t|did|didn'?t|so|but|because)\b|$)", re.I)
+
+
+def described(text: str) -> str | None:
+    """The items an order is described by: "my order with the Kettle and the Clock"."""
+    m = _DESCRIBED.search(text)
+    return m.group("items") if m else None
+
+
+def without_description(text: str) -> str:
+    """The text with the order's description taken out, so that the items describing the
+    order are not read as the items to act on."""
+    return _DESCRIBED.sub("the order", text)
+
+
 def _when(order: Order) -> datetime:
     when = order.created_at or datetime.min.replace(tzinfo=UTC)
     return when if when.tzinfo else when.replace(tzinfo=UTC)
@@ -80,7 +102,12 @@ def resolve(text: str, orders: Sequence[Order], *, listed: Sequence[str] = (),
         k = _ORDINAL[m.group(1).lower()]
         if k < len(shown):
             return [shown[k]]
-    items = by_items(text, orders)
+    desc = described(text)
+    items = by_items(desc, orders) if desc else by_items(text, orders)
+    if desc and len(items) > 1 and re.search(r"\bonly\b", text, re.I):
+        # "my order with only the Kettle": the order whose items are all named.
+        exact = [o for o in items if all(slots.has_phrase(desc, i.name) for i in o.items)]
+        items = exact or items
     if items:
         if len(items) > 1 and _LATEST.search(text):
             return newest_first(items)[:1]

@@ -351,7 +351,8 @@ class OrderFlow:
             assert order is not None
             if not task.item_ids:
                 for t in texts:
-                    mentions = slots.mentioned_items(t, order.items)
+                    mentions = slots.mentioned_items(orderrefs.without_description(t),
+                                                     order.items)
                     if mentions:
                         task.item_ids = [m.item.item_id for m in mentions]
                         break
