@@ -293,7 +293,8 @@ class _Turn:
         questions of their own."""
         intent, whole = reading.intent, _family(reading.whole)
         change = reading.whole.score("modify_items") + reading.whole.score("exchange_items")
-        if slots.option_phrases(self.text) and intent not in CHANGE and change >= 0.1:
+        if slots.option_phrases(self.text) and (
+                intent in CHANGE or intent not in ("return_items", "cancel_order")):
             # "change the X to one with ...": a new variant is asked for, whatever else.
             intent, whole = max(CHANGE, key=reading.whole.score), max(change, CONFIDENT)
         if intent in TASKS and whole >= ABOUT_AN_ORDER and _PERSONAL.search(self.text):

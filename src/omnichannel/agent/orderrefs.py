@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from omnichannel.agent import slots
 from omnichannel.agent.understanding import entities
-from omnichannel.commerce import Order
+from omnichannel.commerce import Order, OrderStatus
 
 _LATEST = re.compile(r"\b(last|latest|most recent|newest|recent|current|new|just (placed|made|"
                      r"ordered)|yesterday'?s|today'?s)\b(?! (week|month|year|time))", re.I)
@@ -29,11 +29,27 @@ _NTH = re.compile(r"\b(first|1st|second|2nd|third|3rd|fourth|4th) (one|order)\b"
 _DESCRIBED = re.compile(
     r"\b(?:my|the|your|our) (?:\w+ )?(?:order|purchase|package) (?:with|containing|that (?:has|"
     r"had|contains|included)|which (?:has|had)|including|of) (?:only |just )?"
-    r"(?P<items>(?:the |a |an |my )?[\w'&+-]+(?:[ -][\w'&+-]+)*?"
-    r"(?:(?:,? and| &|,) (?:the|a|an|my) [\w'&+-]+(?:[ -][\w'&+-]+)*?|"
-    r"(?:,? and| &) [\w'&+-]+(?:[ -][\w'&+-]+)*?)*)"
-    r"(?=\s*[,.;!?(]|\s+(?:I|i|please|with|and I|from|for|to|that|which|has|hasn'?t|have|was|is|"
+    r"(?P<items>(?:the |a |an |my )?[\w'&+-]+(?:[ -][\w'&+-]+)*?(?: ?\([^()]*\))?"
+    r"(?:(?:,? and| &|,) (?:the|a|an|my) [\w'&+-]+(?:[ -][\w'&+-]+)*?(?: ?\([^()]*\))?|"
+    r"(?:,? and| &) [\w'&+-]+(?:[ -][\w'&+-]+)*?(?: ?\([^()]*\))?)*)"
+    r"(?=\s*[,.;!?]|\s+(?:I|i|please|with|and I|from|for|to|that|which|has|hasn'?t|have|was|is|"
     r"isn'?t|did|didn'?t|so|but|because)\b|$)", re.I)
+
+
+def eligible(task: str, text: str, orders: Sequence[Order]) -> list[Order]:
+    """Of several orders that fit a description, those the task can act on; the shopper's
+    own word for the state ("my pending order", "the one I received") first."""
+    pending = [o for o in orders if o.status is OrderStatus.PENDING]
+    delivered = [o for o in orders if o.status is OrderStatus.DELIVERED]
+    if re.search(r"\b(pending|not (yet )?shipped|hasn'?t shipped|unshipped)\b", text, re.I):
+        return pending or list(orders)
+    if re.search(r"\b(delivered|received|arrived|got it)\b", text, re.I):
+        return delivered or list(orders)
+    if task in ("cancel", "modify_items", "modify_address", "modify_payment"):
+        return pending or list(orders)
+    if task in ("return", "exchange"):
+        return delivered or list(orders)
+    return list(orders)
 
 
 def described(text: str) -> str | None:
@@ -53,6 +69,11 @@ def _when(order: Order) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
+def says_all(text: str) -> bool:
+    """ "both of them", "all my orders"."""
+    return bool(_BOTH.search(text))
+
+
 def newest_first(orders: Sequence[Order]) -> list[Order]:
     """Newest first by creation time; without times, the shop's own order (latest last)."""
     indexed = list(enumerate(orders))
@@ -65,15 +86,21 @@ def by_items(text: str, orders: Sequence[Order]) -> list[Order]:
     tw = set(slots.words(text))
     scored: list[tuple[int, Order]] = []
     for order in orders:
-        hits = 0
+        best: dict[str, int] = {}  # per product name: an order holding two counts once
         for item in order.items:
             name = slots.words(item.name)
             if slots.has_phrase(text, item.name):
-                hits += 3
+                hit = 3
             elif name and name[-1] in tw and len(name[-1]) > 2:
-                hits += 2
+                hit = 2
             elif any(w in tw for w in name if len(w) > 3):
-                hits += 1
+                hit = 1
+            else:
+                continue
+            if item.options and all(set(slots.words(v)) <= tw for _k, v in item.options):
+                hit += 2  # "the Cycling Helmet (size S, color blue)": this very item
+            best[item.name] = max(best.get(item.name, 0), hit)
+        hits = sum(best.values())
         if hits:
             scored.append((hits, order))
     if not scored:

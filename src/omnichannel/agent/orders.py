@@ -219,6 +219,10 @@ class OrderFlow:
                 chosen = orders
             else:
                 return self._ask_order(orders, task)
+        if len(chosen) > 1 and not orderrefs.says_all(text):
+            chosen = orderrefs.eligible(task.intent, text, chosen)
+            if len(chosen) > 1 and task.intent not in READ_TASKS:
+                return self._ask_order(chosen, task)
         if len(chosen) > 1:
             if task.intent in READ_TASKS:
                 return self._read_many(task, chosen)
