@@ -112,6 +112,7 @@ class Reply:
     intent: str
     handoff: bool
     confidence: float | None
+    failed: bool = False
 
 
 def outcome(r: Reply) -> tuple[str, str]:
@@ -193,11 +194,13 @@ class Recorder:
     def __init__(self, engine: Any) -> None:
         self.engine, self.name, self.history = engine, engine.name, engine.history
         self.confidence: dict[int, float] = {}
+        self.failed: dict[int, bool] = {}
 
     async def respond(self, conversation: Any, history: Any, deps: Any) -> Any:
         turn = await self.engine.respond(conversation, history, deps)
         if turn.usage is None:  # made with no model
             self.confidence[conversation.id] = turn.confidence
+            self.failed[conversation.id] = turn.failed
         return turn
 
 
@@ -239,7 +242,8 @@ async def run(rows: list[tuple[str, str]], concurrency: int, state: Path
                 intent=conv.intent or "",
                 handoff=conv.owner is Owner.STAFF or any(o.role is Role.SYSTEM for o in shown)
                 or (conv.intent or "").startswith("handoff."),
-                confidence=recorder.confidence.pop(cid, None))
+                confidence=recorder.confidence.pop(cid, None),
+                failed=recorder.failed.pop(cid, False))
 
     t0 = time.monotonic()
     try:
@@ -247,6 +251,27 @@ async def run(rows: list[tuple[str, str]], concurrency: int, state: Path
     finally:
         await gw.close()
     return list(replies), titles, time.monotonic() - t0
+
+
+def auto_routing(rows: list[tuple[str, str]], replies: list[Reply]) -> dict[str, Any]:
+    """What `auto` would do with these first replies: the built-in engine's answer stands
+    when its confidence reaches [routing] builtin_min_confidence and it did not fail."""
+    from omnichannel.agent.routing import RoutingRules
+
+    threshold = RoutingRules().builtin_min_confidence
+    kept = [score(i, r)[0] for (_u, i), r in zip(rows, replies, strict=True)
+            if r.confidence is not None and r.confidence >= threshold and not r.failed]
+    edges = (0.0, 0.2, 0.4, 0.6, 0.8, 1.01)
+    bins: dict[str, dict[str, Any]] = {}
+    for lo, hi in zip(edges, edges[1:], strict=False):
+        got = [score(i, r)[0] for (_u, i), r in zip(rows, replies, strict=True)
+               if r.confidence is not None and lo <= r.confidence < hi]
+        bins[f"{lo:.1f}-{min(hi, 1.0):.1f}"] = {
+            "n": len(got), "right": got.count("right") / len(got) if got else 0.0}
+    n = len(kept) or 1
+    return {"threshold": threshold, "no_model_share": len(kept) / max(len(rows), 1),
+            "no_model_right": kept.count("right") / n, "no_model_wrong": kept.count("wrong") / n,
+            "bins": bins}
 
 
 def mean(xs: list[float]) -> float:
@@ -323,12 +348,19 @@ def main() -> int:
                 for utt in examples[intent, label][:take]:
                     log(f"            e.g. {utt[:100]!r}")
                 budget -= take
+    routing = auto_routing(rows, replies)
+    log(f"\nauto routing: {routing['no_model_share']:.1%} of first replies would be answered with "
+        f"no model (confidence >= {routing['threshold']}); of those {routing['no_model_right']:.1%}"
+        f" right, {routing['no_model_wrong']:.1%} wrong")
+    log("confidence bins (right share): " + ", ".join(
+        f"{b}: {v['right']:.0%} of {v['n']}" for b, v in routing["bins"].items()))
     rate = len(rows) / talking if talking else float("nan")
     log(f"\n{len(rows)} utterances in {seconds:.1f} s (of which {talking:.1f} s talking: "
         f"{rate:.1f} utterances/s, concurrency {args.concurrency})")
     print(json.dumps(_jsonable({
         "overall": overall, "answerable": answer, "per_intent": figures,
         "confidence": confidence, "seconds": seconds, "utterances_per_s": rate,
+        "auto_routing": routing,
         "targets": {"right": TARGET_RIGHT, "wrong": TARGET_WRONG},
         "not_answerable": sorted(i for i in per if not ok[i])}), sort_keys=True), flush=True)
     return 0

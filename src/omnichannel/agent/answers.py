@@ -83,12 +83,12 @@ def _own_heading(text: str, r: Ranked) -> float:
 
 
 _QUESTION_WORDS = _words("what when where which how can could would will does do you your "
-                         "the and for are is with this that have has there any")
+                         "the and for are is with this that have has there any get long")
 
 
 def _hinted(r: Ranked, hint: str) -> float:
     """Share of the hint's words in the passage's heading and title."""
-    hw = _words(hint)
+    hw = _words(hint) - _QUESTION_WORDS
     return len(hw & _words(f"{r.passage.heading} {r.passage.title}")) / len(hw) if hw else 0.0
 
 
@@ -115,9 +115,11 @@ async def find(knowledge: KnowledgeSource, text: str, intent: str | None = None,
             if strict:
                 ok = ok and r.heading_overlap > 0 and r.coverage >= MIN_COVERAGE
         else:
-            score = r.confidence + 0.4 * _own_heading(text, r)
+            own = _own_heading(text, r)
+            score = r.confidence + 0.4 * own
+            # No intent to lean on: the section's own heading must ask what the shopper asks.
             ok = (r.confidence >= MIN_CONFIDENCE and r.coverage >= MIN_COVERAGE and
-                  r.heading_overlap > 0)
+                  r.heading_overlap > 0 and own >= 0.34)
         if ok and (best is None or score > best[0]):
             best = (score, r)
     if best is None:

@@ -120,6 +120,15 @@ SYNONYMS = {
     "faulty": "defective",
     "phone number": "phone",
     "opening hours": "hours",
+    "make a purchase": "place an order",
+    "make an order": "place an order",
+    "buy something": "place an order",
+    "how soon": "how long",
+    "arrive": "delivery",
+    "get here": "delivery",
+    "sign up": "create account",
+    "log in": "login password",
+    "unsubscribe": "newsletter unsubscribe",
 }
 
 
