@@ -358,7 +358,9 @@ async def test_report_counts_rates_and_side_by_side_rules(store: Store) -> None:
     assert s.saved_on_model_turns_usd == pytest.approx(1000 * 1e-5 + 100 * 3e-5 - 0.0002)
     assert s.rule_turns == 2
     assert s.rule_turns_estimate_usd == pytest.approx(2 * (1500 * 1e-5 + 150 * 3e-5))
-    day = report.days[-1] if report.days[-1].conversations else report.days[-2]
+    # The conversations began 26 hours ago: yesterday, or the day before in the first hours
+    # after midnight UTC.
+    day = next(d for d in reversed(report.days) if d.conversations)
     assert day.conversations == 5 and day.automated == 2 and day.csat_ratings == 2
     assert day.cost_usd == pytest.approx(0.0302)
 

@@ -185,3 +185,19 @@ async def test_catalog_questions_and_promo_codes(gateway_factory) -> None:  # ty
     assert "no longer active" in gone.text
     (unknown,) = await _turn(gw, "promo code NOPE123")
     assert "can't find a promo code NOPE123" in unknown.text
+
+
+MIXED = ("ok so no wait that's wrong", "yes but change the size", "ok wait", "hmm not sure",
+         "sure, but the other order", "yes? what does it cost", "okay no", "yeah wait no",
+         "hold on", "what", "I'm not sure yet", "maybe later", "ok so")
+
+
+@pytest.mark.parametrize("reply", MIXED)
+async def test_no_write_without_a_clear_yes(shop, base, reply: str) -> None:  # type: ignore[no-untyped-def]
+    (confirm,) = await _turn(shop, "Hi, I'm Olivia Ito, zip 80218. Please cancel order "
+                             "#W5442520, I no longer need it.")
+    assert confirm.text.endswith("Shall I go ahead?")
+    answer = (await _turn(shop, reply))[0].text
+    assert shop.rt.router.commerce.db_hash() == base.db_hash(), answer
+    # Asked again in plain words, or taken as a no; either way nothing ran.
+    assert "Shall I go ahead?" in answer or "haven't changed anything" in answer, answer

@@ -24,7 +24,7 @@ from omnichannel.agent.understanding.normalize import for_classifier
 log = logging.getLogger(__name__)
 
 # Bump when features or training change in a way the data fingerprint cannot see.
-MODEL_VERSION = "4"
+MODEL_VERSION = "5"
 FOLDS = 4
 
 
@@ -84,11 +84,13 @@ class IntentModel:
     """A trained classifier for one language."""
 
     def __init__(self, lang: str, pipeline: Any, temperature: float,
-                 heldout_accuracy: float) -> None:
+                 heldout_accuracy: float, heldout_ece: float = float("nan")) -> None:
         self.lang = lang
         self.pipeline = pipeline
         self.temperature = temperature
         self.heldout_accuracy = heldout_accuracy
+        # Expected calibration error on held-out folds: |confidence - accuracy|, weighted.
+        self.heldout_ece = heldout_ece
         self.intents: tuple[str, ...] = tuple(str(c) for c in pipeline.classes_)
 
     def predict(self, text: str) -> Prediction:
@@ -129,7 +131,22 @@ def train(lang: str, examples: Sequence[corpus.Example]) -> IntentModel:
             right += classes[max(range(len(full)), key=full.__getitem__)] == labels[i]
     temperature = _fit_temperature(held_scores, held_labels)
     pipeline = _pipeline().fit(texts, labels)
-    return IntentModel(lang, pipeline, temperature, right / len(texts))
+    return IntentModel(lang, pipeline, temperature, right / len(texts),
+                       _ece(held_scores, held_labels, temperature))
+
+
+def _ece(scores: Any, labels: Sequence[int], temperature: float, bins: int = 10) -> float:
+    import numpy as np
+
+    probs = _softmax(scores, temperature)
+    conf = probs.max(axis=1)
+    right = probs.argmax(axis=1) == np.asarray(labels)
+    total = 0.0
+    for k in range(bins):
+        inside = (conf > k / bins) & (conf <= (k + 1) / bins)
+        if inside.any():
+            total += inside.mean() * abs(float(conf[inside].mean()) - float(right[inside].mean()))
+    return round(total, 4)
 
 
 def _cache_dir() -> Path:
