@@ -68,6 +68,8 @@ async def test_typed_rating_after_a_resolve_lands_where_it_was_asked(gateway_fac
     assert rating.conversation_id == pub.conversation_id  # no new conversation for it
     assert [c.id for c in await gw.store.list_conversations()] == [pub.conversation_id]
     assert await _ratings(gw) == [(pub.conversation_id, {"score": 4, "by": "agent"})]
+    said = (await gw.store.transcript(pub.conversation_id))[-2]
+    assert (said.text, said.button_value) == ("I'd give it a 4", "csat:4")  # read as the press
     # Rated once: a second score is a message like any other, in a new conversation.
     again = await gw.loopback.say("5")
     assert (await gw.loopback.reply()).text == "5"

@@ -41,7 +41,6 @@ from omnichannel.hours import handoff_notice
 from omnichannel.logs import conversation_var
 from omnichannel.outbox import Outbox
 from omnichannel.store import DraftWrite, OutMessage, PendingTurn, Store, TurnWrite
-from omnichannel.store.rating import score_in
 
 log = logging.getLogger(__name__)
 
@@ -289,23 +288,18 @@ class Router:
 
     async def _rating(self, conv: Conversation, pending: PendingTurn,
                       adapter: Adapter | None) -> bool:
-        """A rating (a button, or typed while the question waits: store/rating.py): recorded
-        once as the conversation's CSAT, thanked, and never sent to the agent (so it also
-        works on a resolved or staff-owned one)."""
+        """A rating (a button, or typed while the question waited: the journal files it with
+        the button's value, store/rating.py): recorded once as the conversation's CSAT,
+        thanked, and never sent to the agent (so it also works on a resolved or staff-owned
+        one)."""
         last = pending.history[-1] if pending.history else None
         if last is None or last.role is not Role.CUSTOMER:
             return False
         value = last.button_value or ""
-        typed = score_in(last.text) if not value else None
-        if value.startswith("csat:") and value[5:] in ("1", "2", "3", "4", "5"):
-            score = int(value[5:])
-        elif typed is not None:
-            score = typed  # "5", "4/5", "5 stars": answers the question while it waits
-        else:
+        if not value.startswith("csat:") or value[5:] not in ("1", "2", "3", "4", "5"):
             return False
-        rated = await self.store.rate(conv.id, score, typed=not value)
-        if not rated and not value:
-            return False  # a "5" nobody is waiting for is a message for the agent
+        score = int(value[5:])
+        rated = await self.store.rate(conv.id, score)
         limit = adapter.capabilities.max_text_length if adapter else 4096
         messages = [_out(Role.SYSTEM, CSAT_THANKS, (), limit, 0)] if rated else []
         ids = await self.store.commit_turn(TurnWrite(conv.id, pending.journal_ids, messages,

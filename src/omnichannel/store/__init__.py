@@ -154,8 +154,8 @@ class Store:
     async def may_ask_csat(self, conversation_id: int) -> bool:
         return await self.db.read(csat_sql.may_ask, conversation_id)
 
-    async def rate(self, conversation_id: int, score: int, typed: bool = False) -> bool:
-        return await self.db.write(csat_sql.rate, conversation_id, score, typed)
+    async def rate(self, conversation_id: int, score: int) -> bool:
+        return await self.db.write(csat_sql.rate, conversation_id, score)
 
     # staff console
     async def draft(self, draft_id: int) -> Draft | None:

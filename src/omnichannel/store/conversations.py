@@ -105,18 +105,22 @@ def journal_inbound(conn: sqlite3.Connection, inbound: Inbound) -> Published:
     journal_id = cur.lastrowid
     identity_id, contact_id = _identity(conn, inbound, now)
     # A rating answers the question of a conversation that may be resolved already: it goes
-    # to the latest conversation of the chat instead of opening a new one (a typed one only
-    # while that question still waits for it: store/rating.py).
-    pressed = (inbound.button_value or "").startswith("csat:")
-    typed = not inbound.button_value and score_in(inbound.text) is not None
+    # to the latest conversation of the chat instead of opening a new one. A typed one only
+    # while that question still waits for it (store/rating.py); it is then filed with the
+    # value of the button it stands for, so everything after reads it as the rating.
+    value = inbound.button_value
+    score = None if value else score_in(inbound.text)
     conv = None
-    if pressed or typed:
+    if (value or "").startswith("csat:") or score is not None:
         conv = conn.execute(
             "SELECT id FROM conversations WHERE channel = ? AND account = ? AND chat_id = ? "
             "ORDER BY id DESC LIMIT 1", (inbound.channel, inbound.account, inbound.chat_id),
         ).fetchone()
-        if conv is not None and not pressed and not awaiting(conn, conv["id"], now):
-            conv = None
+        if conv is not None and score is not None:
+            if awaiting(conn, conv["id"], now):
+                value = f"csat:{score}"
+            else:
+                conv = None
     if conv is None:
         conv = conn.execute(
             "SELECT id FROM conversations WHERE channel = ? AND account = ? AND chat_id = ? "
@@ -140,7 +144,7 @@ def journal_inbound(conn: sqlite3.Connection, inbound: Inbound) -> Published:
     message_id = conn.execute(
         "INSERT INTO messages (conversation_id, direction, role, text, button_value, "
         "journal_id, created_at) VALUES (?, 'in', 'customer', ?, ?, ?, ?)",
-        (conversation_id, inbound.text, inbound.button_value, journal_id, now),
+        (conversation_id, inbound.text, value, journal_id, now),
     ).lastrowid
     conn.execute(
         "UPDATE journal SET conversation_id = ?, message_id = ? WHERE id = ?",

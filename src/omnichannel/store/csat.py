@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 
 from omnichannel.conversation import Button, Role
 from omnichannel.store.conversations import add_event, add_message
 from omnichannel.store.outbox import enqueue
-from omnichannel.store.rating import awaiting
 
 ANGRY = ("anger", "abuse")
 
@@ -47,16 +45,13 @@ def ask(conn: sqlite3.Connection, conversation_id: int, text: str,
     return enqueue(conn, conversation_id, msg_id, chunks, Role.SYSTEM)
 
 
-def rate(conn: sqlite3.Connection, conversation_id: int, score: int, typed: bool = False) -> bool:
+def rate(conn: sqlite3.Connection, conversation_id: int, score: int) -> bool:
     """Record the rating once, for the agent or for staff (whoever answered). False when
-    it was not asked here or is already rated; a typed one also when the question no longer
-    waits for it (rating.awaiting)."""
+    it was not asked here or is already rated."""
     kinds = {r[0] for r in conn.execute("SELECT kind FROM events WHERE conversation_id = ? "
                                         "AND kind IN ('csat_asked', 'csat')",
                                         (conversation_id,))}
     if "csat_asked" not in kinds or "csat" in kinds:
-        return False
-    if typed and not awaiting(conn, conversation_id, time.time()):
         return False
     staff = conn.execute("SELECT 1 FROM messages WHERE conversation_id = ? AND role = ? "
                          "LIMIT 1", (conversation_id, Role.STAFF.value)).fetchone()

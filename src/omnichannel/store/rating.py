@@ -3,8 +3,10 @@
 Text channels show the question without buttons, and widget shoppers type too, so "5",
 "4/5", "5 stars" or "I'd give it a 4" count as the rating, but only as the reply to a
 question still open: asked on that chat less than `REPLY_WINDOW` ago, not rated yet, and
-nothing answered (agent or staff) since. Then the rating lands on the conversation that
-asked, even one resolved meanwhile; otherwise it is an ordinary message.
+nothing answered (agent or staff) since. Then the journal files it on the conversation
+that asked, even one resolved meanwhile, with the value of the button it stands for
+(`csat:<n>`), so the router and the analytics read it as a pressed rating; otherwise it is
+an ordinary message.
 """
 
 from __future__ import annotations
