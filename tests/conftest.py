@@ -21,6 +21,15 @@ from omnichannel.store import Store
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _intent_model() -> None:
+    """The built-in engine's classifier, trained (or loaded from its cache) once per run
+    before any test waits on a reply with a short timeout."""
+    from omnichannel.agent.understanding.classifier import SHELF
+
+    SHELF.get("en")
+
+
 @dataclass
 class Gateway:
     app: web.Application

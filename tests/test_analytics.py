@@ -810,3 +810,14 @@ def test_settings_come_from_the_config_tables_once_they_exist() -> None:
     assert dashboard_settings(config) == DashboardSettings(poll_seconds=2)
     with pytest.raises(ValueError):
         AnalyticsSettings(timezone="Mars/Olympus_Mons")
+
+
+def test_a_rating_pressed_or_typed_is_not_a_new_request() -> None:
+    from omnichannel.analytics.resolution import Say, classify
+    from omnichannel.store.analytics import MessageRow
+
+    for text, value in (("4", "csat:4"), ("I'd give it a 5", "csat:5")):
+        row = MessageRow(1, "customer", text, value, (), None, False, 0.0)
+        assert classify(row) is Say.SMALLTALK  # a resolved conversation stays resolved
+    assert classify(MessageRow(2, "customer", "4 of the boots", None, (), None, False, 0.0)
+                    ) is Say.REQUEST

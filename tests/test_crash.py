@@ -67,7 +67,13 @@ async def test_kill_after_journal_gives_exactly_one_reply_after_restart(daemons)
         # The widget re-sends what was never acked; the journal recognises the client id.
         await again.send("How much is shipping?", "c-1")
         ack = await again.frame("ack")
-        await asyncio.sleep(1.0)  # time for a wrong second reply to show up
+        async with asyncio.timeout(15):  # the one reply (the engine may still be loading) ...
+            for _ in range(75):
+                history = await _history(daemon.url, http, client.token or "")
+                if any(m["role"] == "agent" for m in history["messages"]):
+                    break
+                await asyncio.sleep(0.2)
+        await asyncio.sleep(1.0)  # ... and time for a wrong second reply to show up
         await again.close()
         assert client.token is not None
         final = await _history(daemon.url, http, client.token)

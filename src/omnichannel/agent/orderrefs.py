@@ -105,8 +105,8 @@ def by_items(text: str, orders: Sequence[Order]) -> list[Order]:
             scored.append((hits, order))
     if not scored:
         return []
-    best = max(h for h, _o in scored)
-    return [o for h, o in scored if h == best]
+    top = max(h for h, _o in scored)
+    return [o for h, o in scored if h == top]
 
 
 def resolve(text: str, orders: Sequence[Order], *, listed: Sequence[str] = (),

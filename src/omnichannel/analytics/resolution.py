@@ -115,6 +115,8 @@ def classify(msg: MessageRow) -> Say:
     if msg.purged:
         return Say.REQUEST
     value = (msg.button_value or "").strip().lower()
+    if value.startswith("csat:"):
+        return Say.SMALLTALK  # a rating (pressed or typed) is not a new request: no reopen
     if value in SOLVED_BUTTONS:
         return Say.CONFIRM
     if value in UNSOLVED_BUTTONS:
