@@ -218,7 +218,7 @@ async def test_refund_tool_runs_within_caps_and_is_held_above(tmp_path: Path) ->
         assert details.ok and json.loads(details.output)["fulfillments"][0]["delivered_at"]
         small = {"order_id": oid, "amount": 15.0, "payment_method_id": method}
         asked = await t.call("refund_order", small)
-        assert asked.confirmation is not None and "Refund 15.00" in asked.confirmation.summary
+        assert asked.confirmation is not None and "Refund $15.00" in asked.confirmation.summary
         t.confirm(asked.confirmation.token)
         assert (await t.call("refund_order", small)).ok
         more = {**small, "amount": 10.0}  # 15 + 10 is over the per-order cap of 20

@@ -92,7 +92,7 @@ async def _run_writes(router: Router, draft: Draft, by: str) -> str | None:
     ledger = router.store.ledger(conv.id)
     tools = ToolBox(router.commerce, Session.from_json(conv.tool_session), router.policy,
                     conversation_key=f"conv-{conv.id}", ledger=ledger, recorder=ledger,
-                    approved_by=f"staff:{by}")
+                    approved_by=f"staff:{by}", currency=router.config.brand.currency)
     for step in draft.proposed:
         result = await tools.call(step["tool"], dict(step["args"]))
         if not result.ok:

@@ -367,6 +367,7 @@ class Router:
             return auto.mode(WRITE_CATEGORY.get(tool, "other")) != "autonomous"
 
         return ToolBox(self.commerce, session, self.policy, conversation_key=f"conv-{conv.id}",
+                       currency=self.config.brand.currency,
                        ledger=log_, recorder=log_, defer=defer)
 
     async def _respond(

@@ -216,6 +216,7 @@ class _Turn:
                         buttons=TOPIC_BUTTONS, intent="orders.escaped",
                         state=self.state.to_json())
         before = self.state.to_json()
+        flow.elsewhere = reading.intent in KNOWLEDGE and _family(reading.whole) >= CONFIDENT
         turn = await flow.resume(self.text)
         if flow.progress or self.state.to_json() != before and self.state.misses == 0:
             return turn

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from omnichannel.agent import slots
@@ -39,19 +40,19 @@ async def answer_promo(tools: ToolBox, code: str) -> str:
     promo = await tools.promo(code)
     if promo is None:
         return f"I can't find a promo code {code}. Please check the spelling."
-    return describe_promo(promo)
+    return describe_promo(promo, tools.money)
 
 
-def describe_promo(promo: Promo) -> str:
+def describe_promo(promo: Promo, fmt: Callable[[float], str] = "{:.2f}".format) -> str:
     if promo.percent_off:
         value = f"{promo.percent_off:g}% off"
     elif promo.amount_off:
-        value = f"{promo.amount_off:.2f} off"
+        value = f"{fmt(promo.amount_off)} off"
     else:
         value = promo.description
     rules = []
     if promo.min_subtotal:
-        rules.append(f"on orders of {promo.min_subtotal:.2f} or more")
+        rules.append(f"on orders of {fmt(promo.min_subtotal)} or more")
     if promo.once_per_customer:
         rules.append("once per customer")
     text = f"Code {promo.code}: {value}" + (f" {', '.join(rules)}" if rules else "") + "."
@@ -89,8 +90,8 @@ async def answer_product(tools: ToolBox, text: str) -> str | None:
     if variant is not None and _names_an_option(text, variant):
         opts = ", ".join(f"{k} {v}" for k, v in variant.options)
         state = "in stock" if variant.available else "sold out right now"
-        return f"The {product.name} ({opts}) is {variant.price:.2f} and {state}."
-    return describe_product(product)
+        return f"The {product.name} ({opts}) is {tools.money(variant.price)} and {state}."
+    return describe_product(product, tools.money)
 
 
 def _names_an_option(text: str, variant: Variant) -> bool:
@@ -98,7 +99,7 @@ def _names_an_option(text: str, variant: Variant) -> bool:
     return any(set(slots.words(v)) <= tw for _k, v in variant.options)
 
 
-def describe_product(product: Product) -> str:
+def describe_product(product: Product, fmt: Callable[[float], str] = "{:.2f}".format) -> str:
     available = [v for v in product.variants if v.available]
     prices = [v.price for v in (available or product.variants)]
     options: dict[str, list[str]] = {}
@@ -106,8 +107,8 @@ def describe_product(product: Product) -> str:
         for k, val in v.options:
             if val not in options.setdefault(k, []):
                 options[k].append(val)
-    price = (f"{min(prices):.2f}" if min(prices) == max(prices)
-             else f"{min(prices):.2f} to {max(prices):.2f}")
+    price = (fmt(min(prices)) if min(prices) == max(prices)
+             else f"{fmt(min(prices))} to {fmt(max(prices))}")
     if not available:
         return f"The {product.name} is sold out in every option right now."
     listed = "; ".join(f"{k}: {', '.join(vals)}" for k, vals in options.items())

@@ -46,6 +46,8 @@ VERIFY_ASK = ("To help with an order I first need to confirm who you are: please
               "postal code works too).")
 MAX_MISSES = 2
 SHIP_TO = ("the United States", "Canada", "Hawaii", "Alaska", "Puerto Rico")
+_ASKS_BACK = re.compile(r"\?\s*$|^\W*(hold on|wait|hang on|what|how|why|when|where|do you|"
+                        r"can you|is there|are you)\b", re.I)
 _AGAIN = re.compile(r"\b(too|as well|also|same|again|the other one|other order|that one)\b",
                     re.I)
 SAID_KEPT = 12
@@ -117,6 +119,9 @@ class OrderFlow:
         self.notes: list[str] = []
         self.progress = False  # this turn filled something (a slot, the identity, the order)
         self.unmatched = False  # a name and postcode were given and matched nobody
+        # The engine read this message as another request (a question in the middle of the
+        # task): it fills no free-text slot.
+        self.elsewhere = False
 
     # entry points ------------------------------------------------------------------------
     def remember(self, text: str) -> None:
@@ -215,10 +220,21 @@ class OrderFlow:
             if task.intent == "what_ordered":
                 self._finish()
                 return self._list(orders, intent="orders.list")
+            able = [o for o in orders if self._can(task.intent, o)]
             if len(orders) == 1:
                 chosen = orders
-            else:
+            elif task.intent in READ_TASKS:
                 return self._ask_order(orders, task)
+            elif not able:
+                # Eligibility before details: say at once that nothing can be done, and what can.
+                self._finish()
+                return self._reply(ordertext.none_eligible(task.intent, self.return_days) +
+                                   " Anything else I can help with?",
+                                   intent=f"orders.refused.{task.intent}")
+            elif len(able) == 1:
+                chosen = able  # the only order it can be; the confirmation names it
+            else:
+                return self._ask_order(able, task)
         if len(chosen) > 1 and not orderrefs.says_all(text):
             chosen = orderrefs.eligible(task.intent, text, chosen)
             if len(chosen) > 1 and task.intent not in READ_TASKS:
@@ -278,16 +294,28 @@ class OrderFlow:
         if task.intent == "status":
             return self._reply(ordertext.status_text(order), intent="orders.status")
         if task.intent == "refund_status":
-            return self._reply(ordertext.refund_text(order), intent="orders.refund_status")
-        return self._reply(ordertext.items_text(order), intent="orders.items")
+            return self._reply(ordertext.refund_text(order, self.tools.money),
+                               intent="orders.refund_status")
+        return self._reply(ordertext.items_text(order, self.tools.money), intent="orders.items")
 
     def _read_many(self, task: Task, orders: list[Order]) -> Turn:
         self._finish()
-        render = {"status": ordertext.status_text, "refund_status": ordertext.refund_text}.get(
-            task.intent, ordertext.items_text)
+        def render(order: Order) -> str:
+            if task.intent == "status":
+                return ordertext.status_text(order)
+            if task.intent == "refund_status":
+                return ordertext.refund_text(order, self.tools.money)
+            return ordertext.items_text(order, self.tools.money)
+
         intent = {"status": "orders.status", "refund_status": "orders.refund_status"}.get(
             task.intent, "orders.items")
         return self._reply("\n".join(render(o) for o in orders), intent=intent)
+
+    def _can(self, task: str, order: Order) -> bool:
+        if task in ("exchange", "modify_items"):  # the order's status picks which of the two
+            return any(ordertext.ineligible(t, order, self.return_days) is None
+                       for t in ("exchange", "modify_items"))
+        return ordertext.ineligible(task, order, self.return_days) is None
 
     def _ask_order(self, orders: list[Order], task: Task) -> Turn:
         shown = orders[:5]
@@ -326,10 +354,12 @@ class OrderFlow:
         if task.intent == "cancel":
             if task.reason is None:
                 task.reason = next((r for t in texts if (r := entities.cancel_reason(t))), None)
-            if task.reason is None and self.state.asking == "reason" and len(text.split()) >= 2:
+            if task.reason is None and self.state.asking == "reason" and len(
+                    text.split()) >= 2 and not self.elsewhere and not _ASKS_BACK.search(text):
                 task.reason = "no longer needed"  # any other reason the shopper gives
             if task.reason is None:
-                return self._ask("reason", "Why would you like to cancel it?",
+                return self._ask("reason", f"Why would you like to cancel order {order.id}?"
+                                 if order is not None else "Why would you like to cancel it?",
                                  buttons=(Button("I no longer need it", "no longer needed"),
                                           Button("I ordered it by mistake",
                                                  "ordered by mistake")),

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from omnichannel.commerce import Order, OrderStatus
 
@@ -41,17 +42,20 @@ def status_text(order: Order) -> str:
     return " ".join(parts)
 
 
-def items_text(order: Order) -> str:
-    items = "; ".join(f"{i.name} ({i.options_text()}) {i.price:.2f}" for i in order.items)
-    return f"Order {order.id} ({order.status.value}) has: {items}. Total {order.total:.2f}."
+Money = Callable[[float], str]
 
 
-def refund_text(order: Order) -> str:
+def items_text(order: Order, fmt: Money = "{:.2f}".format) -> str:
+    items = "; ".join(f"{i.name} ({i.options_text()}) {fmt(i.price)}" for i in order.items)
+    return f"Order {order.id} ({order.status.value}) has: {items}. Total {fmt(order.total)}."
+
+
+def refund_text(order: Order, fmt: Money = "{:.2f}".format) -> str:
     """Where the money of a cancelled or returned order stands."""
     refunds = [p for p in order.payment_history if p.transaction_type == "refund"]
     if refunds:
         total = sum(p.amount for p in refunds)
-        return (f"A refund of {total:.2f} for order {order.id} has been issued to the original "
+        return (f"A refund of {fmt(total)} for order {order.id} has been issued to the original "
                 "payment method. Cards and PayPal usually show it within 5-10 business days; "
                 "gift cards at once.")
     if order.status is OrderStatus.RETURN_REQUESTED:
@@ -93,4 +97,27 @@ def ineligible(task: str, order: Order, return_days: int | None) -> str | None:
             return (f"Order {order.id} is on its way ({status.value}); items can be {verb} once "
                     "it has been delivered.")
         return f"Order {order.id} is {status.value}, so items can't be {verb} from it."
+    if task in NEEDS_DELIVERED and return_days and order.delivered_at is not None:
+        delivered = order.delivered_at
+        if delivered.tzinfo is None:
+            delivered = delivered.replace(tzinfo=UTC)
+        if datetime.now(UTC) - delivered > timedelta(days=return_days):
+            return (f"Order {order.id} was delivered on {delivered:%B %-d}, more than "
+                    f"{return_days} days ago, so it's past the return window. If something is "
+                    "faulty, our warranty may still cover it: a person from our team can help.")
     return None
+
+
+def none_eligible(task: str, return_days: int | None) -> str:
+    """None of the shopper's orders allows `task`: what is possible instead."""
+    window = f" within {return_days} days of delivery" if return_days else ""
+    if task in NEEDS_PENDING or task == "modify_items":
+        what = {"cancel": "cancelled", "modify_items": "changed",
+                "modify_address": "sent to another address",
+                "modify_payment": "paid another way"}.get(task, "changed")
+        return (f"None of your orders can be {what} any more: only orders that haven't shipped "
+                f"yet can. Once an order arrives you can return it{window} or exchange it, and "
+                "I can tell you where a shipped one is.")
+    return (f"None of your orders can be returned or exchanged right now: that works for "
+            f"delivered orders{window}. If an order is still on its way, I can tell you where "
+            "it is; one that hasn't shipped yet can be cancelled or changed instead.")

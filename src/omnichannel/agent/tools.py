@@ -27,6 +27,7 @@ from omnichannel.agent.guardrails import (
     action_token,
     check_caps,
 )
+from omnichannel.agent.money import money
 from omnichannel.agent.toolschema import check_args, tool_schema
 from omnichannel.commerce import (
     Address,
@@ -126,6 +127,7 @@ class ToolBox:
         recorder: ActionRecorder | None = None,
         defer: Callable[[str], bool] | None = None,
         approved_by: str | None = None,
+        currency: str = "USD",
     ) -> None:
         """`defer(tool)`: true for a write that staff must approve first (assisted mode):
         the write passes every guard, is recorded in `proposed` instead of running, and the
@@ -133,6 +135,7 @@ class ToolBox:
         approval (the shopper's confirmation was given when the draft was made)."""
         self.defer = defer
         self.approved_by = approved_by
+        self.currency = currency  # amounts shown to the shopper are in the shop's currency
         self.proposed: list[dict[str, Any]] = []
         self.called: list[str] = []  # tool names, in order (the turn's category uses them)
         self.commerce = commerce
@@ -145,6 +148,9 @@ class ToolBox:
         self._tools: dict[str, Callable[..., Awaitable[str]]] = {
             name: getattr(self, name) for name in TOOL_NAMES
         }
+
+    def money(self, amount: float) -> str:
+        return money(amount, self.currency)
 
     def schemas(self, verified: bool | None = None) -> list[dict[str, Any]]:
         """JSON schemas of the tools; `verified` narrows them to what the session can use
@@ -319,9 +325,9 @@ class ToolBox:
             args_new = "; ".join(new)
             difference = round(difference, 2)
             if difference > 0:
-                args_new += f" (you pay {difference:.2f} more)"
+                args_new += f" (you pay {self.money(difference)} more)"
             elif difference < 0:
-                args_new += f" (you get {-difference:.2f} back)"
+                args_new += f" (you get {self.money(-difference)} back)"
             else:
                 args_new += " (same price)"
         else:
@@ -341,7 +347,8 @@ class ToolBox:
         if name == "modify_pending_order_payment":
             return f"Pay for order {args['order_id']} with {pay} instead."
         if name == "refund_order":
-            return f"Refund {float(args['amount']):.2f} for order {args['order_id']} to {pay}."
+            return (f"Refund {self.money(float(args['amount']))} for order {args['order_id']} to "
+                    f"{pay}.")
         address = ", ".join(str(args[k]) for k in ("address1", "address2", "city", "state",
                                                     "zip", "country") if args.get(k))
         if name == "modify_pending_order_address":
