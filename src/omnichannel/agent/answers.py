@@ -9,6 +9,7 @@ so not to Germany").
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from omnichannel.agent.knowledge import KnowledgeSource, Passage, Ranked, query_terms, rerank
@@ -94,7 +95,8 @@ def _hinted(r: Ranked, hint: str) -> float:
 
 
 async def find(knowledge: KnowledgeSource, text: str, intent: str | None = None,
-               confident: bool = False, strict: bool = False) -> Answer | None:
+               confident: bool = False, strict: bool = False,
+               known: Callable[[str], Awaitable[bool]] | None = None) -> Answer | None:
     """The best answer to `text`, or None when the help center has none worth giving.
     `strict`: the intent is only a guess, so the passage's heading must share a word with
     the question and the passage most of its words."""
@@ -126,7 +128,11 @@ async def find(knowledge: KnowledgeSource, text: str, intent: str | None = None,
     if best is None:
         return None
     r = best[1]
-    return Answer(compose(text, r.passage), r.passage, round(min(1.0, best[0]), 4))
+    # A word the whole help center never uses ("Klarna") is something the shop does not say
+    # it offers: the answer says so instead of implying a yes.
+    unknown = [t for t in unmentioned(text, r.passage) if not await knowledge.search(t, 1)
+               and not (known is not None and await known(t))]
+    return Answer(compose(text, r.passage, unknown), r.passage, round(min(1.0, best[0]), 4))
 
 
 def sentences(body: str) -> list[str]:
@@ -158,8 +164,30 @@ def relevant(question: str, passage: Passage) -> list[str]:
     return [parts[i] for i in sorted(keep)]
 
 
-def compose(question: str, passage: Passage) -> str:
+_YES_NO = re.compile(r"^\W*(can|could|do|does|is|are|will|would|may)\b", re.I)
+
+
+def unmentioned(question: str, passage: Passage) -> list[str]:
+    """Words of a yes/no question the passage never mentions, not even misspelt: "can I pay
+    with Klarna?" answered by a section that lists other methods."""
+    import difflib
+
+    if not _YES_NO.search(question):
+        return []
+    words = set(re.findall(r"\w+", f"{passage.title} {passage.heading} {passage.body}".lower()))
+    out = []
+    for term in query_terms(question):
+        if len(term) < 4 or term in _QUESTION_WORDS or any(w.startswith(term[:5]) for w in words):
+            continue
+        if difflib.get_close_matches(term, words, n=1, cutoff=0.8):
+            continue
+        out.append(term)
+    return out
+
+
+def compose(question: str, passage: Passage, unknown: list[str] | None = None) -> str:
     chosen = relevant(question, passage)
+    missing_terms = unknown or []
     asked = entities.countries(question)
     named = set(entities.countries(passage.body))
     missing = [c for c in asked if c not in named and c not in ("the United States",)]
@@ -170,5 +198,10 @@ def compose(question: str, passage: Passage) -> str:
                 f"Our help center only mentions {where}, not {missing[0]}.")
         mention = [s for s in sentences(passage.body) if entities.countries(s)][:1]
         chosen = [lead, *[s for s in mention if s not in chosen][:1], *chosen[:1]]
+    elif missing_terms and not asked:
+        # Say what the help center does not cover instead of implying a yes.
+        name = missing_terms[0] if missing_terms[0][:1].isupper() else missing_terms[0].title()
+        chosen = [f"Our help center doesn't mention {name}, so I can't confirm that. Here's what "
+                  "it says:", *chosen]
     body = " ".join(dict.fromkeys(chosen))
     return f"{body}\n\n(From our help center: {passage.title})"

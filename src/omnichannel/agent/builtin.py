@@ -20,6 +20,7 @@ from omnichannel.agent.turn import Handoff, HandoffReason, Turn
 from omnichannel.agent.understanding import Prediction, Reading, entities
 from omnichannel.agent.understanding.confirm import Answer, decide
 from omnichannel.agent.understanding.tone import assess
+from omnichannel.commerce import CommerceError
 from omnichannel.conversation import Button, Conversation, Message, Role
 
 # The classifier must be this sure to act on an intent; below it, only a help-center
@@ -75,6 +76,8 @@ START = "start:"
 _ESCAPE = re.compile(r"^\s*(never ?mind|nvm|forget (it|that|about it)|start (over|again)|"
                      r"cancel (that|this)|stop|scratch that|leave it|skip( it)?|"
                      r"something else|different question)\b", re.I)
+_NOT_WORKING = re.compile(r"\b(not|isn'?t|doesn'?t|won'?t|didn'?t|wont|cant|can'?t) "
+                          r"(work|working|apply|applying|accepted|valid)|invalid|error", re.I)
 _TAKE_OFFER = re.compile(r"\b(start (one|it|a return|the return|that)|let'?s (do|start)|go ahead|"
                          r"yes,? please|please do|do it|sure)\b", re.I)
 _HOW_TO = re.compile(r"\b(how (do|can|could|would|should|does) (i|we|you|one|it)|how to|"
@@ -386,7 +389,11 @@ class _Turn:
         if intent in CATALOG and self.deps.tools is not None:
             product = await answer_catalog(self.deps.tools, text)
             if product is not None:
-                return Turn(text=voice.sign(product.text), intent=product.intent,
+                extra = ""
+                if intent == "promo_code" and _NOT_WORKING.search(text):
+                    why = await self._knowledge(intent, True, text=text)
+                    extra = f"\n\n{why.text}" if why is not None else ""
+                return Turn(text=voice.sign(product.text) + extra, intent=product.intent,
                             confidence=confidence)
         if intent == "out_of_scope":
             return self._unsure(out_of_scope=True)
@@ -418,7 +425,7 @@ class _Turn:
     async def _knowledge(self, intent: str | None, confident: bool,
                          strict: bool = False, text: str | None = None) -> Turn | None:
         found = await answers.find(self.deps.knowledge, text or self.text, intent, confident,
-                                   strict)
+                                   strict, self._in_catalog if self.deps.tools else None)
         if found is None:
             return None
         confidence = min(self.reading.confidence if confident else 1.0, max(found.confidence,
@@ -426,6 +433,14 @@ class _Turn:
         return Turn(text=self.voice.sign(found.text), intent=f"faq.{_slug(found.passage.title)}",
                     sources=(found.passage.source,), confidence=round(confidence, 4),
                     state=self.state.to_json())
+
+    async def _in_catalog(self, word: str) -> bool:
+        """The shop sells something by that word ("shoes"): not a thing it does not offer."""
+        assert self.deps.tools is not None
+        try:
+            return bool(await self.deps.tools.products(word))
+        except CommerceError:
+            return False
 
     def _unsure(self, out_of_scope: bool = False) -> Turn:
         voice = self.voice
