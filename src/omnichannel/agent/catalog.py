@@ -16,7 +16,10 @@ _PRODUCT_Q = re.compile(
     r"sold out|back in stock)\b", re.I)
 _PROMO = re.compile(
     r"\b(?:promo|discount|coupon|voucher)(?: code)?\s*[:\"']?\s*([A-Z0-9-]{3,20})\b", re.I)
-_CODE = re.compile(r"\b(?:code)\s+[\"']?([A-Z0-9-]{3,20})\b", re.I)
+_CODE = re.compile(r"(?<!zip )(?<!postal )(?<!post )(?<!pin )(?<!area )\b(?:code)\s+[\"']?"
+                   r"([A-Z0-9-]{3,20})\b", re.I)
+_NOT_CODES = frozenset("code is for work works working valid retrieval reset recovery number "
+                       "please help the a an and not isnt doesnt".split())
 _NOISE = set(
     "do you have sell carry stock in is are the a an any how much does what sizes size colors "
     "colours color colour options come available availability price of sold out back still "
@@ -25,10 +28,19 @@ _NOISE = set(
 
 
 def promo_code(text: str) -> str | None:
+    """A promo code the shopper typed: after "promo/discount/coupon/voucher (code)", or after
+    "code" when written like one (capitals or digits: "code SAVE20", never "zip code 10027"
+    or "PIN code retrieval")."""
     for pattern in (_PROMO, _CODE):
         m = pattern.search(text)
-        if m and m.group(1).lower() not in ("code", "is", "for", "work", "valid"):
-            return m.group(1).upper()
+        if not m or m.group(1).lower() in _NOT_CODES:
+            continue
+        word = m.group(1)
+        if pattern is _CODE and not (word.isupper() or any(c.isdigit() for c in word)):
+            continue
+        if word.isdigit() and len(word) == 5:
+            continue  # a zip code
+        return word.upper()
     return None
 
 
