@@ -64,6 +64,8 @@ def test_unit_is_a_hardened_notify_system_service_with_credentials(tmp_path: Pat
     assert svc["Type"] == ["notify"] and svc["Restart"] == ["on-failure"]
     assert svc["WatchdogSec"] == ["30s"] and svc["User"] == ["omnichannel"]
     assert svc["StateDirectory"] == ["omnichannel"]
+    assert svc["CacheDirectory"] == ["omnichannel"]  # the trained intent model survives restarts
+    assert "OMNICHANNEL_CACHE_DIR=%C/omnichannel" in svc["Environment"]
     assert svc["ExecStart"] == [
         "/opt/omnichannel/bin/omnichannel --config /etc/omnichannel/config.toml run"]
     assert svc["LoadCredential"] == [

@@ -83,7 +83,10 @@ Group={spec.user}
 WorkingDirectory=/var/lib/{spec.name}
 StateDirectory={spec.name}
 StateDirectoryMode=0700
+CacheDirectory={spec.name}
+CacheDirectoryMode=0700
 Environment=OMNICHANNEL_STATE_DIR=%S/{spec.name}
+Environment=OMNICHANNEL_CACHE_DIR=%C/{spec.name}
 Environment=LITELLM_LOCAL_MODEL_COST_MAP=True
 {creds}NoNewPrivileges=yes
 ProtectSystem=strict
