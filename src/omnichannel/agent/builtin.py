@@ -76,6 +76,9 @@ START = "start:"
 _ESCAPE = re.compile(r"^\s*(never ?mind|nvm|forget (it|that|about it)|start (over|again)|"
                      r"cancel (that|this)|stop|scratch that|leave it|skip( it)?|"
                      r"something else|different question)\b", re.I)
+_EDIT_ORDER = re.compile(r"\b(chang\w*|add\w*|remov\w*|modif\w*|edit\w*|updat\w*|swap\w*|"
+                         r"delet\w*)\b[^.?!]{0,40}\b(an|my|the|this|our) (last |recent )?order\b",
+                         re.I)
 _NOT_WORKING = re.compile(r"\b(not|isn'?t|doesn'?t|won'?t|didn'?t|wont|cant|can'?t) "
                           r"(work|working|apply|applying|accepted|valid)|invalid|error", re.I)
 _TAKE_OFFER = re.compile(r"\b(start (one|it|a return|the return|that)|let'?s (do|start)|go ahead|"
@@ -306,6 +309,9 @@ class _Turn:
                 intent in CHANGE or intent not in ("return_items", "cancel_order")):
             # "change the X to one with ...": a new variant is asked for, whatever else.
             intent, whole = max(CHANGE, key=reading.whole.score), max(change, CONFIDENT)
+        if intent == "place_order" and _EDIT_ORDER.search(self.text):
+            # Adding to or changing an order already placed is not placing one.
+            intent, whole = "modify_items", max(whole, CONFIDENT)
         if intent in TASKS and whole >= ABOUT_AN_ORDER and _PERSONAL.search(self.text):
             whole = max(whole, CONFIDENT)  # a request that names one of the shopper's orders
         main = (intent, whole, self.text)
