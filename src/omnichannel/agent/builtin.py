@@ -76,6 +76,10 @@ START = "start:"
 _ESCAPE = re.compile(r"^\s*(never ?mind|nvm|forget (it|that|about it)|start (over|again)|"
                      r"cancel (that|this)|stop|scratch that|leave it|skip( it)?|"
                      r"something else|different question)\b", re.I)
+POLICY_TWIN = {"cancellation_policy": "cancel_order", "return_policy": "return_items"}
+_REQUEST = re.compile(r"\b(i|we) (need|want|would like|'d like|wanna|have) to|\bi'?d like to|"
+                      r"^\W*(please|pls|kindly)\b|\b(can|could|would) you (please )?(cancel|return|"
+                      r"refund|process|start)|\bhelp me (to )?(cancel|return)", re.I)
 _EDIT_ORDER = re.compile(r"\b(chang\w*|add\w*|remov\w*|modif\w*|edit\w*|updat\w*|swap\w*|"
                          r"delet\w*)\b[^.?!]{0,40}\b(an|my|the|this|our) (last |recent )?order\b",
                          re.I)
@@ -223,7 +227,7 @@ class _Turn:
                         state=self.state.to_json())
         before = self.state.to_json()
         flow.elsewhere = reading.intent in KNOWLEDGE and _family(reading.whole) >= CONFIDENT
-        turn = await flow.resume(self.text)
+        turn = await flow.resume(self.text, self.button)
         if flow.progress or self.state.to_json() != before and self.state.misses == 0:
             return turn
         if self._new_request():
@@ -262,6 +266,9 @@ class _Turn:
             return await self._task(["order_status"], max(reading.confidence, CONFIDENT))
         if flow is not None and not any(r[0] in TASKS for r in requests) and (
                 turn := await flow.again(self.text)) is not None:
+            return turn
+        if flow is not None and not any(r[0] in TASKS or r[0] in KNOWLEDGE for r in requests) and (
+                turn := await flow.pick(self.text)) is not None:
             return turn
         if flow is not None and flow.notes and not requests:
             return Turn(text=self.voice.sign(" ".join(flow.notes) + " How can I help with "
@@ -309,6 +316,9 @@ class _Turn:
                 intent in CHANGE or intent not in ("return_items", "cancel_order")):
             # "change the X to one with ...": a new variant is asked for, whatever else.
             intent, whole = max(CHANGE, key=reading.whole.score), max(change, CONFIDENT)
+        if intent in POLICY_TWIN and _REQUEST.search(self.text) and not _HOW_TO.search(
+                self.text):
+            intent = POLICY_TWIN[intent]  # "I need to cancel an order": a request, not a question
         if intent == "place_order" and _EDIT_ORDER.search(self.text):
             # Adding to or changing an order already placed is not placing one.
             intent, whole = "modify_items", max(whole, CONFIDENT)
@@ -413,8 +423,7 @@ class _Turn:
                          intent=found.intent, sources=found.sources,
                          confidence=found.confidence)
         offer = OFFERS.get(intent)
-        if offer is not None and self.flow is not None and (
-                _HOW_TO.search(text) or intent in TASKS):
+        if offer is not None and self.flow is not None:
             self.state.offer = offer[1]
             found = Turn(text=found.text, buttons=(Button(offer[0], START + offer[1]),),
                          intent=found.intent, sources=found.sources,

@@ -19,7 +19,7 @@ from typing import Any
 from omnichannel.agent import catalog, orderrefs, ordertext, slots
 from omnichannel.agent.tools import ToolBox, ToolError
 from omnichannel.agent.turn import Handoff, HandoffReason, Turn
-from omnichannel.agent.understanding import entities
+from omnichannel.agent.understanding import confirm, entities
 from omnichannel.commerce import CommerceError, Customer, Order, OrderStatus
 from omnichannel.conversation import Button
 
@@ -45,9 +45,12 @@ VERIFY_ASK = ("To help with an order I first need to confirm who you are: please
               "your name and zip code, or your email and the order number (a Canadian or UK "
               "postal code works too).")
 MAX_MISSES = 2
+ONLY_NOT = "order:another"  # "No, another one" when one order fits
 SHIP_TO = ("the United States", "Canada", "Hawaii", "Alaska", "Puerto Rico")
 _ASKS_BACK = re.compile(r"\?\s*$|^\W*(hold on|wait|hang on|what|how|why|when|where|do you|"
                         r"can you|is there|are you)\b", re.I)
+_THAT_ORDER = re.compile(r"\b(it|that one|this one|that order|this order|the same order)\b",
+                         re.I)
 _AGAIN = re.compile(r"\b(too|as well|also|same|again|the other one|other order|that one)\b",
                     re.I)
 SAID_KEPT = 12
@@ -159,8 +162,36 @@ class OrderFlow:
         self.remember(text)
         return await self._advance(text)
 
-    async def resume(self, text: str) -> Turn:
+    async def pick(self, text: str) -> Turn | None:
+        """ "the second one" after a list of orders: that order, shown."""
+        if not self.state.listed or not self.tools.session.verified or len(text.split()) > 8:
+            return None
+        customer = await self.tools.customer()
+        orders = await self._orders(customer)
+        named = orderrefs.resolve(text, orders, listed=self.state.listed, focus=self.state.focus)
+        if len(named) != 1:
+            return None
+        order = named[0]
+        self.state.focus = order.id
+        status = ordertext.status_text(order).split(". ", 1)
+        more = f" {status[1]}" if len(status) > 1 else ""
+        return self._reply(ordertext.items_text(order, self.tools.money) + more,
+                           intent="orders.items")
+
+    async def resume(self, text: str, button: str | None = None) -> Turn:
         """An answer to the question asked last."""
+        if self.state.asking == "order" and len(self.state.listed) == 1 and self.state.tasks:
+            answer = confirm.decide(text, None)
+            if button == ONLY_NOT or answer is confirm.Answer.NO:
+                task = self.state.tasks[0]
+                self._finish()
+                return self._reply(ordertext.none_eligible(task.intent, self.return_days,
+                                                           others=True) +
+                                   " Anything else I can help with?",
+                                   intent=f"orders.refused.{task.intent}")
+            if answer is confirm.Answer.YES:
+                self.state.tasks[0].order_id = self.state.listed[0]
+                self.progress = True
         self.remember(text)
         await self.identify(text)
         return await self._advance(text)
@@ -232,7 +263,7 @@ class OrderFlow:
                                    " Anything else I can help with?",
                                    intent=f"orders.refused.{task.intent}")
             elif len(able) == 1:
-                chosen = able  # the only order it can be; the confirmation names it
+                return self._ask_only(able[0], task)
             else:
                 return self._ask_order(able, task)
         if len(chosen) > 1 and not orderrefs.says_all(text):
@@ -284,6 +315,10 @@ class OrderFlow:
                                       focus=self.state.focus)
             if named:
                 return named
+        if self.state.focus and _THAT_ORDER.search(text):
+            match = [o for o in orders if o.id == self.state.focus]
+            if match:
+                return match  # "what's in it", "cancel that one"
         ids = [i for s in self.state.said for i in entities.order_ids(s)]
         if ids and not any(o.id in ids for o in orders):
             await self.tools.order(ids[-1])  # the tool layer says why (unknown, not yours)
@@ -310,6 +345,18 @@ class OrderFlow:
         intent = {"status": "orders.status", "refund_status": "orders.refund_status"}.get(
             task.intent, "orders.items")
         return self._reply("\n".join(render(o) for o in orders), intent=intent)
+
+    def _ask_only(self, order: Order, task: Task) -> Turn:
+        """One order fits the request: ask whether it is the one rather than assume it."""
+        self.state.listed = [order.id]
+        verb = {"cancel": "cancel", "return": "return items from", "exchange": "exchange items "
+                "from", "modify_items": "change", "modify_address": "send elsewhere",
+                "modify_payment": "pay another way"}.get(task.intent, "change")
+        return self._ask("order", f"The only order I can {verb} now is "
+                         f"{orderrefs.describe(order)}. Is it that one?",
+                         buttons=(Button("Yes, that one", order.id),
+                                  Button("No, another one", ONLY_NOT)),
+                         intent=f"orders.ask_order.{task.intent}")
 
     def _can(self, task: str, order: Order) -> bool:
         if task in ("exchange", "modify_items"):  # the order's status picks which of the two

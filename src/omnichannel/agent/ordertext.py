@@ -108,9 +108,18 @@ def ineligible(task: str, order: Order, return_days: int | None) -> str | None:
     return None
 
 
-def none_eligible(task: str, return_days: int | None) -> str:
-    """None of the shopper's orders allows `task`: what is possible instead."""
+def none_eligible(task: str, return_days: int | None, others: bool = False) -> str:
+    """None of the shopper's orders (`others`: none but the one offered) allows `task`:
+    what is possible instead."""
     window = f" within {return_days} days of delivery" if return_days else ""
+    if others:
+        lead = ("Your other orders can't be changed or cancelled any more"
+                if task in NEEDS_PENDING or task == "modify_items" else
+                "Your other orders can't be returned or exchanged right now")
+        rule = ("only orders that haven't shipped yet can" if task in NEEDS_PENDING or
+                task == "modify_items" else f"that works for delivered orders{window}")
+        return (f"{lead}: {rule}. I can tell you where an order is, or a person from our "
+                "team can look at it with you.")
     if task in NEEDS_PENDING or task == "modify_items":
         what = {"cancel": "cancelled", "modify_items": "changed",
                 "modify_address": "sent to another address",
