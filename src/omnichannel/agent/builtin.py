@@ -13,9 +13,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from omnichannel.agent import answers, intents, slots, understanding
+from omnichannel.agent import answers, catalog, cues, intents, slots, understanding
+from omnichannel.agent.dialogue import State
 from omnichannel.agent.engine import Deps, new_customer_messages
-from omnichannel.agent.orders import TASKS, OrderFlow, State, answer_catalog
+from omnichannel.agent.orders import TASKS, OrderFlow
 from omnichannel.agent.turn import Handoff, HandoffReason, Turn
 from omnichannel.agent.understanding import Prediction, Reading, entities
 from omnichannel.agent.understanding.confirm import Answer, decide
@@ -28,8 +29,6 @@ from omnichannel.conversation import Button, Conversation, Message, Role
 CONFIDENT = 0.5
 SURE = 0.8  # to leave an open question for a new request
 CHANGE = ("modify_items", "exchange_items")
-_QUESTION = re.compile(r"\?\s*$|^\W*(also |and |oh and |btw )?(how|what|when|where|which|why|"
-                       r"do|does|did|can|could|is|are|will|would)\b", re.I)
 IDENTITY = "identity"  # a message that only says who the shopper is
 ABOUT_AN_ORDER = 0.35  # enough for a task when the message names one of the shopper's orders
 
@@ -46,53 +45,6 @@ KNOWLEDGE = {
     "invoice", "promo_code", "product_question", "recommendation", "feedback",
 }
 CATALOG = {"product_question", "promo_code", "recommendation"}
-# A policy answer offers to start the matching task; a general question about a task
-# ("how do I return an item?", "can I swap for another colour?") gets the policy and the offer.
-OFFERS = {"return_policy": ("Start a return", "return"),
-          "cancellation_policy": ("Cancel an order", "cancel"),
-          "return_items": ("Start a return", "return"),
-          "cancel_order": ("Cancel an order", "cancel"),
-          "exchange_items": ("Start an exchange", "exchange"),
-          "modify_items": ("Change an order", "modify_items"),
-          "modify_order_address": ("Change an order's address", "modify_address"),
-          "refund_status": ("Check my refund", "refund_status")}
-# Intents close enough that their confidence adds up: the flow or the offer tells them apart.
-FAMILIES = (
-    frozenset({"return_items", "return_policy"}),
-    frozenset({"cancel_order", "cancellation_policy"}),
-    frozenset({"exchange_items", "modify_items"}),
-    frozenset({"modify_order_address", "modify_default_address"}),
-    frozenset({"order_status", "delivery_time"}),
-)
-# Words that point at one order of the shopper's, which makes a question a request.
-_PERSONAL = re.compile(
-    r"\b(my|our) (last |recent |latest |new |current |first |second |other )?(order|package|"
-    r"parcel|purchase|delivery|shipment|item|items|stuff|things|return|refund|exchange|"
-    r"booking)s?\b|\bthe (last|recent|latest|current|other|first|second) (order|package|"
-    r"parcel|purchase|delivery|shipment|one)\b|\border (number|no\.?|id)\b|#\s?\w*\d|"
-    r"\b[A-Z]{1,3}\d{4,}\b|\bi (just |recently |already )?(ordered|bought|purchased|"
-    r"received|got|returned|sent)\b|\b(it|them)\b", re.I)
-START = "start:"
-_ESCAPE = re.compile(r"^\s*(never ?mind|nvm|forget (it|that|about it)|start (over|again)|"
-                     r"cancel (that|this)|stop|scratch that|leave it|skip( it)?|"
-                     r"something else|different question)\b", re.I)
-POLICY_TWIN = {"cancellation_policy": "cancel_order", "return_policy": "return_items"}
-_REQUEST = re.compile(r"\b(i|we) (need|want|would like|'d like|wanna|have) to|\bi'?d like to|"
-                      r"^\W*(please|pls|kindly)\b|\b(can|could|would) you (please )?(cancel|return|"
-                      r"refund|process|start)|\bhelp me (to )?(cancel|return)", re.I)
-_EDIT_ORDER = re.compile(r"\b(chang\w*|add\w*|remov\w*|modif\w*|edit\w*|updat\w*|swap\w*|"
-                         r"delet\w*)\b[^.?!]{0,40}\b(an|my|the|this|our) (last |recent )?order\b",
-                         re.I)
-_NOT_WORKING = re.compile(r"\b(not|isn'?t|doesn'?t|won'?t|didn'?t|wont|cant|can'?t) "
-                          r"(work|working|apply|applying|accepted|valid)|invalid|error", re.I)
-_TAKE_OFFER = re.compile(r"\b(start (one|it|a return|the return|that)|let'?s (do|start)|go ahead|"
-                         r"yes,? please|please do|do it|sure)\b", re.I)
-_HOW_TO = re.compile(r"\b(how (do|can|could|would|should|does) (i|we|you|one|it)|how to|"
-                     r"what'?s the (process|procedure|policy)|policy|can i|could i|is it "
-                     r"possible|do you (allow|accept|let)|information (about|on)|info (about|on)|"
-                     r"i don'?t know how|where (can|do) i|is there a way|what do i (have|need) "
-                     r"to do)\b", re.I)
-
 _SAFETY = {
     HandoffReason.SELF_HARM: (
         "I'm really sorry you're going through this. You don't have to face it alone: if you "
@@ -169,8 +121,8 @@ class _Turn:
 
     async def run(self) -> Turn:
         flow, state, reading = self.flow, self.state, self.reading
-        if flow is not None and self.button and self.button.startswith(START):
-            return await flow.start([self.button[len(START):]], self.text)
+        if flow is not None and self.button and self.button.startswith(cues.START):
+            return await flow.start([self.button[len(cues.START):]], self.text)
         if flow is not None and not state.tasks and state.pending is None:
             # Who the shopper is counts whenever they say it, even before any request.
             await flow.identify(self.text)
@@ -198,7 +150,7 @@ class _Turn:
             if self.state.tasks:
                 self.state.tasks.pop(0)
             return None
-        if self.reading.intent in KNOWLEDGE and _family(self.reading.whole) >= SURE:
+        if self.reading.intent in KNOWLEDGE and cues.family(self.reading.whole) >= SURE:
             # A question before saying yes: answered, and the confirmation still stands.
             found = await self._knowledge(self.reading.intent, True)
             if found is not None:
@@ -218,7 +170,7 @@ class _Turn:
 
     async def _asking(self, flow: OrderFlow) -> Turn | None:
         reading = self.reading
-        if (_ESCAPE.match(self.text) or (reading.intent == "start_over" and
+        if (cues.ESCAPE.match(self.text) or (reading.intent == "start_over" and
                                          reading.confidence >= CONFIDENT)):
             self.state.clear()
             return Turn(text=self.voice.sign("No problem, I've dropped that. What else can I "
@@ -226,7 +178,7 @@ class _Turn:
                         buttons=TOPIC_BUTTONS, intent="orders.escaped",
                         state=self.state.to_json())
         before = self.state.to_json()
-        flow.elsewhere = reading.intent in KNOWLEDGE and _family(reading.whole) >= CONFIDENT
+        flow.elsewhere = reading.intent in KNOWLEDGE and cues.family(reading.whole) >= CONFIDENT
         turn = await flow.resume(self.text, self.button)
         if flow.progress or self.state.to_json() != before and self.state.misses == 0:
             return turn
@@ -235,7 +187,7 @@ class _Turn:
             self.state.tasks.clear()
             self.state.asking, self.state.misses, self.state.said = None, 0, []
             return None
-        if reading.intent in KNOWLEDGE and _family(reading.whole) >= CONFIDENT:
+        if reading.intent in KNOWLEDGE and cues.family(reading.whole) >= CONFIDENT:
             # A question in the middle of a task: answer it, keep the task open.
             self.state.__init__(**State.from_json(before).__dict__)  # type: ignore[misc]
             found = await self._knowledge(reading.intent, True)
@@ -248,7 +200,7 @@ class _Turn:
     def _new_request(self) -> bool:
         """The message is a new request rather than an answer to the open question."""
         r = self.reading
-        if _family(r.whole) < SURE:
+        if cues.family(r.whole) < SURE:
             return False
         current = self.state.tasks[0].intent if self.state.tasks else None
         if r.intent in TASKS:
@@ -275,7 +227,7 @@ class _Turn:
                                              "your order?"), intent="orders.verified",
                         confidence=1.0, state=self.state.to_json())
         if flow is not None and self.state.offer and (
-                reading.intent == "affirm" or _TAKE_OFFER.search(self.text)):
+                reading.intent == "affirm" or cues.TAKE_OFFER.search(self.text)):
             # "ok let's start one" after a policy answer that offered the task.
             offered, self.state.offer = self.state.offer, None
             return await flow.start([offered], self.text)
@@ -293,8 +245,8 @@ class _Turn:
     def _general(self, intent: str, text: str) -> bool:
         """Asking versus doing: a general question about a task gets the policy and an
         offer to start it ("how do I return an item?", "when do refunds arrive?")."""
-        return intent in OFFERS and not _PERSONAL.search(text) and bool(
-            _HOW_TO.search(text) or intent == "refund_status")
+        return intent in cues.OFFERS and not cues.PERSONAL.search(text) and bool(
+            cues.HOW_TO.search(text) or intent == "refund_status")
 
     def _noted(self, turn: Turn) -> Turn:
         """"You're verified" in front of an answer that did not say it already."""
@@ -310,19 +262,20 @@ class _Turn:
         """(intent, confidence, its words) of each request in the message, in order, once
         each. One task per message (the whole message's); other parts count when they are
         questions of their own."""
-        intent, whole = reading.intent, _family(reading.whole)
+        intent, whole = reading.intent, cues.family(reading.whole)
         change = reading.whole.score("modify_items") + reading.whole.score("exchange_items")
         if slots.option_phrases(self.text) and (
                 intent in CHANGE or intent not in ("return_items", "cancel_order")):
             # "change the X to one with ...": a new variant is asked for, whatever else.
             intent, whole = max(CHANGE, key=reading.whole.score), max(change, CONFIDENT)
-        if intent in POLICY_TWIN and _REQUEST.search(self.text) and not _HOW_TO.search(
-                self.text):
-            intent = POLICY_TWIN[intent]  # "I need to cancel an order": a request, not a question
-        if intent == "place_order" and _EDIT_ORDER.search(self.text):
+        if intent in cues.POLICY_TWIN and cues.REQUEST.search(self.text) and not (
+                cues.HOW_TO.search(self.text)):
+            # "I need to cancel an order": a request, not a question.
+            intent = cues.POLICY_TWIN[intent]
+        if intent == "place_order" and cues.EDIT_ORDER.search(self.text):
             # Adding to or changing an order already placed is not placing one.
             intent, whole = "modify_items", max(whole, CONFIDENT)
-        if intent in TASKS and whole >= ABOUT_AN_ORDER and _PERSONAL.search(self.text):
+        if intent in TASKS and whole >= ABOUT_AN_ORDER and cues.PERSONAL.search(self.text):
             whole = max(whole, CONFIDENT)  # a request that names one of the shopper's orders
         main = (intent, whole, self.text)
         if not reading.parts:
@@ -330,11 +283,11 @@ class _Turn:
         task = whole >= CONFIDENT and intent in TASKS
         found: list[tuple[str, float, str]] = []
         for clause, p in reading.parts:
-            conf = _family(p)
+            conf = cues.family(p)
             if p.intent in TASKS and not task and conf >= SURE:
                 found.append((p.intent, conf, clause))
             elif p.intent in KNOWLEDGE and conf >= SURE and (
-                    not task or (conf >= 0.9 and _QUESTION.search(clause))):
+                    not task or (conf >= 0.9 and cues.QUESTION.search(clause))):
                 found.append((p.intent, conf, clause))
         if task:
             found.append(main)
@@ -352,7 +305,7 @@ class _Turn:
         for intent, score in ((p.intent, p.confidence), *p.alternatives[:2]):
             if score < 0.15:
                 break
-            if intent in KNOWLEDGE or intent in OFFERS:
+            if intent in KNOWLEDGE or intent in cues.OFFERS:
                 found = await self._knowledge(intent, True, strict=True)
                 if found is not None:
                     return replace(found, confidence=min(found.confidence, score))
@@ -403,10 +356,10 @@ class _Turn:
             return Turn(text=voice.sign("Okay. What can I help you with?"), buttons=TOPIC_BUTTONS,
                         intent="idle", confidence=confidence, state=self.state.to_json())
         if intent in CATALOG and self.deps.tools is not None:
-            product = await answer_catalog(self.deps.tools, text)
+            product = await catalog.answer(self.deps.tools, text)
             if product is not None:
                 extra = ""
-                if intent == "promo_code" and _NOT_WORKING.search(text):
+                if intent == "promo_code" and cues.NOT_WORKING.search(text):
                     why = await self._knowledge(intent, True, text=text)
                     extra = f"\n\n{why.text}" if why is not None else ""
                 return Turn(text=voice.sign(product.text) + extra, intent=product.intent,
@@ -422,10 +375,10 @@ class _Turn:
             found = Turn(text=voice.sign("Thank you, we'd love to hear it. " + found.text),
                          intent=found.intent, sources=found.sources,
                          confidence=found.confidence)
-        offer = OFFERS.get(intent)
+        offer = cues.OFFERS.get(intent)
         if offer is not None and self.flow is not None:
             self.state.offer = offer[1]
-            found = Turn(text=found.text, buttons=(Button(offer[0], START + offer[1]),),
+            found = Turn(text=found.text, buttons=(Button(offer[0], cues.START + offer[1]),),
                          intent=found.intent, sources=found.sources,
                          confidence=found.confidence, state=self.state.to_json())
         return found
@@ -475,14 +428,6 @@ class _Turn:
                                                         intents.HANDOFF_BUTTON)),
                     intent="unknown", failed=True, confidence=0.0,
                     state=self.state.to_json())
-
-
-def _family(p: Prediction) -> float:
-    """The top intent's confidence with that of its close relatives added."""
-    for family in FAMILIES:
-        if p.intent in family:
-            return round(sum(p.score(i) for i in family), 4)
-    return p.confidence
 
 
 def _merge(turns: list[Turn], state: State) -> Turn:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from omnichannel.agent import slots
 from omnichannel.agent.tools import ToolBox
+from omnichannel.agent.turn import Turn
 from omnichannel.commerce import CommerceError, Product, Promo, Variant
 
 _PRODUCT_Q = re.compile(
@@ -127,3 +128,13 @@ def describe_product(product: Product, fmt: Callable[[float], str] = "{:.2f}".fo
     desc = f" {product.description}" if product.description else ""
     return (f"The {product.name} is {price}.{desc} In stock: {listed} "
             f"({len(available)} of {len(product.variants)} options available).")
+
+
+async def answer(tools: ToolBox, text: str) -> Turn | None:
+    """A product or promo-code question answered from the live catalog, if it is one."""
+    if (code := promo_code(text)) is not None:
+        return Turn(text=await answer_promo(tools, code), intent="catalog.promo")
+    product = await answer_product(tools, text)
+    if product:
+        return Turn(text=product, intent="catalog.product")
+    return None

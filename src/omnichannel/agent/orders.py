@@ -11,12 +11,12 @@ buttons. Guardrails are the tool layer's: this module only asks.
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from typing import Any
 
-from omnichannel.agent import catalog, orderrefs, ordertext, slots
+from omnichannel.agent import orderrefs, ordertext, slots
+from omnichannel.agent.dialogue import SAID_KEPT, State, Task
 from omnichannel.agent.tools import ToolBox, ToolError
 from omnichannel.agent.turn import Handoff, HandoffReason, Turn
 from omnichannel.agent.understanding import confirm, entities
@@ -53,61 +53,6 @@ _THAT_ORDER = re.compile(r"\b(it|that one|this one|that order|this order|the sam
                          re.I)
 _AGAIN = re.compile(r"\b(too|as well|also|same|again|the other one|other order|that one)\b",
                     re.I)
-SAID_KEPT = 12
-
-
-@dataclass
-class Task:
-    intent: str
-    order_id: str | None = None
-    item_ids: list[str] = field(default_factory=list)
-    new_item_ids: list[str] = field(default_factory=list)
-    payment_method_id: str | None = None
-    reason: str | None = None
-    address: dict[str, str] | None = None
-
-
-@dataclass
-class State:
-    tasks: list[Task] = field(default_factory=list)
-    pending: dict[str, Any] | None = None  # {"tool", "args", "token", "summary"}
-    said: list[str] = field(default_factory=list)  # the shopper's words while a task is open
-    asking: str | None = None  # the slot last asked for
-    misses: int = 0  # answers in a row that did not fill it
-    listed: list[str] = field(default_factory=list)  # order ids last shown, in that order
-    focus: str | None = None  # the order the conversation is about
-    last: dict[str, Any] | None = None  # the last task done ("the other one too")
-    offer: str | None = None  # a task offered with a policy answer ("Start a return")
-
-    def to_json(self) -> str | None:
-        if not (self.tasks or self.pending or self.focus or self.listed or self.last or
-                self.offer):
-            return None
-        return json.dumps({"tasks": [asdict(t) for t in self.tasks], "pending": self.pending,
-                           "said": self.said, "asking": self.asking, "misses": self.misses,
-                           "listed": self.listed, "focus": self.focus, "last": self.last,
-                           "offer": self.offer})
-
-    @classmethod
-    def from_json(cls, text: str | None) -> State:
-        if not text:
-            return cls()
-        try:
-            raw = json.loads(text)
-        except ValueError:
-            return cls()
-        if not isinstance(raw, dict):
-            return cls()
-        return cls([Task(**t) for t in raw.get("tasks", [])], raw.get("pending"),
-                   list(raw.get("said", [])), raw.get("asking"), int(raw.get("misses", 0)),
-                   list(raw.get("listed", [])), raw.get("focus"), raw.get("last"), raw.get("offer"))
-
-    def clear(self) -> None:
-        self.tasks.clear()
-        self.pending = None
-        self.said.clear()
-        self.asking = None
-        self.misses = 0
 
 
 class OrderFlow:
@@ -202,7 +147,7 @@ class OrderFlow:
             return
         memory = [text, *reversed(self.state.said)]
         earlier = [t for t in self.state.said if t != text]
-        for first, last, code in _identity_guesses(text, earlier):
+        for first, last, code in entities.identity_guesses(text, earlier):
             result = await self.tools.call("find_user_id_by_name_zip", {
                 "first_name": first, "last_name": last, "zip": code})
             if result.ok:
@@ -721,30 +666,3 @@ class OrderFlow:
             text = " ".join(self.notes) + " " + text
         return Turn(text=self.sign(text), buttons=buttons, intent=intent,
                     state=self.state.to_json())
-
-
-def _identity_guesses(text: str, earlier: list[str]) -> list[tuple[str, str, str]]:
-    """(first, last, postcode) to try, at most four: a name and a postcode in this message,
-    else this message's postcode with a name said before, or its name with an earlier code.
-    Guesses not touching this message were tried when they were said."""
-    here = entities.name_and_postcode(text)
-    codes = entities.postcodes(text)
-    before_codes = [c.value for t in earlier for c in entities.postcodes(t)]
-    before_names = [n for t in earlier
-                    for n in entities.names(t, next(iter(entities.postcodes(t)), None))]
-    out = list(here)
-    if codes:
-        out += [(first, last, codes[0].value) for first, last in before_names]
-    elif before_codes:
-        out += [(first, last, before_codes[-1]) for first, last in entities.names(text)]
-    return list(dict.fromkeys(out))[:4]
-
-
-async def answer_catalog(tools: ToolBox, text: str) -> Turn | None:
-    """A product or promo-code question answered from the live catalog, if it is one."""
-    if (code := catalog.promo_code(text)) is not None:
-        return Turn(text=await catalog.answer_promo(tools, code), intent="catalog.promo")
-    answer = await catalog.answer_product(tools, text)
-    if answer:
-        return Turn(text=answer, intent="catalog.product")
-    return None

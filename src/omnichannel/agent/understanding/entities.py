@@ -202,3 +202,20 @@ def without_identity(text: str) -> str:
     if len(re.findall(r"[A-Za-z]{2,}", out)) == 0 and (codes or EMAIL.search(text)):
         return ""  # nothing but who they are
     return out if len(out.split()) >= 2 else text
+
+
+def identity_guesses(text: str, earlier: list[str]) -> list[tuple[str, str, str]]:
+    """(first, last, postcode) to try, at most four: a name and a postcode in this message,
+    else this message's postcode with a name said before, or its name with an earlier code.
+    Guesses not touching this message were tried when they were said."""
+    here = name_and_postcode(text)
+    codes = postcodes(text)
+    before_codes = [c.value for t in earlier for c in postcodes(t)]
+    before_names = [n for t in earlier
+                    for n in names(t, next(iter(postcodes(t)), None))]
+    out = list(here)
+    if codes:
+        out += [(first, last, codes[0].value) for first, last in before_names]
+    elif before_codes:
+        out += [(first, last, before_codes[-1]) for first, last in names(text)]
+    return list(dict.fromkeys(out))[:4]
