@@ -197,6 +197,17 @@ class OrderFlow:
                 self._finish()
                 return self._list(orders, intent="orders.list")
             able = [o for o in orders if self._can(task.intent, o)]
+            if task.intent == "refund_status":
+                refunds = [o for o in orders if ordertext.has_refund(o)]
+                if not refunds:
+                    self._finish()
+                    return self._reply("I don't see a refund, cancellation or return on any of "
+                                       "your orders. If you'd like to return something, I can "
+                                       "start that for you.", intent="orders.refund_status")
+                if len(refunds) == 1:
+                    orders = refunds
+                else:
+                    return self._ask_order(refunds, task)
             if len(orders) == 1:
                 chosen = orders
             elif task.intent in READ_TASKS:

@@ -50,6 +50,13 @@ def items_text(order: Order, fmt: Money = "{:.2f}".format) -> str:
     return f"Order {order.id} ({order.status.value}) has: {items}. Total {fmt(order.total)}."
 
 
+def has_refund(order: Order) -> bool:
+    """The order has money coming back or on its way back (refunded, cancelled, returned)."""
+    return order.status in (OrderStatus.CANCELLED, OrderStatus.RETURN_REQUESTED,
+                            OrderStatus.EXCHANGE_REQUESTED) or any(
+        p.transaction_type == "refund" for p in order.payment_history)
+
+
 def refund_text(order: Order, fmt: Money = "{:.2f}".format) -> str:
     """Where the money of a cancelled or returned order stands."""
     refunds = [p for p in order.payment_history if p.transaction_type == "refund"]
