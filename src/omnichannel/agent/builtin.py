@@ -170,8 +170,8 @@ class _Turn:
 
     async def _asking(self, flow: OrderFlow) -> Turn | None:
         reading = self.reading
-        if (cues.ESCAPE.match(self.text) or (reading.intent == "start_over" and
-                                         reading.confidence >= CONFIDENT)):
+        if cues.ESCAPE.match(self.text) or (reading.intent == "start_over" and
+                                            reading.confidence >= CONFIDENT):
             self.state.clear()
             return Turn(text=self.voice.sign("No problem, I've dropped that. What else can I "
                                              "help with?"),
@@ -183,13 +183,13 @@ class _Turn:
         if flow.progress or self.state.to_json() != before and self.state.misses == 0:
             return turn
         if self._new_request():
-            self.state.__init__(**State.from_json(before).__dict__)  # type: ignore[misc]
+            self.state.restore(before)
             self.state.tasks.clear()
             self.state.asking, self.state.misses, self.state.said = None, 0, []
             return None
         if reading.intent in KNOWLEDGE and cues.family(reading.whole) >= CONFIDENT:
             # A question in the middle of a task: answer it, keep the task open.
-            self.state.__init__(**State.from_json(before).__dict__)  # type: ignore[misc]
+            self.state.restore(before)
             found = await self._knowledge(reading.intent, True)
             if found is not None:
                 return Turn(text=f"{found.text}\n\nWhenever you're ready, we can go on with "

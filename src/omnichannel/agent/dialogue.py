@@ -4,7 +4,7 @@ question it asked, what the shopper said, and the orders it showed. JSON the rou
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 SAID_KEPT = 12  # the shopper's messages kept while a task is open
@@ -55,6 +55,12 @@ class State:
         return cls([Task(**t) for t in raw.get("tasks", [])], raw.get("pending"),
                    list(raw.get("said", [])), raw.get("asking"), int(raw.get("misses", 0)),
                    list(raw.get("listed", [])), raw.get("focus"), raw.get("last"), raw.get("offer"))
+
+    def restore(self, saved: str | None) -> None:
+        """Back to a state saved with to_json (a reply that turned out not to answer)."""
+        other = State.from_json(saved)
+        for f in fields(self):
+            setattr(self, f.name, getattr(other, f.name))
 
     def clear(self) -> None:
         self.tasks.clear()
