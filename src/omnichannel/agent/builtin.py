@@ -253,10 +253,7 @@ class _Turn:
         notes = self.flow.notes if self.flow is not None else []
         if not notes or not turn.text or turn.text.startswith(notes[0]):
             return turn
-        return Turn(text=" ".join(notes) + " " + turn.text, buttons=turn.buttons,
-                    actions=turn.actions, handoff=turn.handoff, intent=turn.intent,
-                    failed=turn.failed, sources=turn.sources, state=turn.state,
-                    confidence=turn.confidence)
+        return replace(turn, text=" ".join(notes) + " " + turn.text)
 
     def _requests(self, reading: Reading) -> list[tuple[str, float, str]]:
         """(intent, confidence, its words) of each request in the message, in order, once
@@ -372,23 +369,18 @@ class _Turn:
         if found is None:
             return self._unsure()
         if intent == "feedback":
-            found = Turn(text=voice.sign("Thank you, we'd love to hear it. " + found.text),
-                         intent=found.intent, sources=found.sources,
-                         confidence=found.confidence)
+            found = replace(found, text="Thank you, we'd love to hear it. " + found.text)
         offer = cues.OFFERS.get(intent)
         if offer is not None and self.flow is not None:
             self.state.offer = offer[1]
-            found = Turn(text=found.text, buttons=(Button(offer[0], cues.START + offer[1]),),
-                         intent=found.intent, sources=found.sources,
-                         confidence=found.confidence, state=self.state.to_json())
+            found = replace(found, buttons=(Button(offer[0], cues.START + offer[1]),),
+                            state=self.state.to_json())
         return found
 
     async def _task(self, intents_: list[str], confidence: float) -> Turn:
         assert self.flow is not None
         turn = await self.flow.start([TASKS[i] for i in intents_], self.text)
-        return Turn(text=turn.text, buttons=turn.buttons, actions=turn.actions,
-                    handoff=turn.handoff, intent=turn.intent, failed=turn.failed,
-                    state=turn.state, confidence=confidence)
+        return replace(turn, confidence=confidence)
 
     async def _knowledge(self, intent: str | None, confident: bool,
                          strict: bool = False, text: str | None = None) -> Turn | None:
