@@ -96,7 +96,8 @@ def _hinted(r: Ranked, hint: str) -> float:
 
 async def find(knowledge: KnowledgeSource, text: str, intent: str | None = None,
                confident: bool = False, strict: bool = False,
-               known: Callable[[str], Awaitable[bool]] | None = None) -> Answer | None:
+               known: Callable[[str], Awaitable[bool]] | None = None,
+               sure: bool = False) -> Answer | None:
     """The best answer to `text`, or None when the help center has none worth giving.
     `strict`: the intent is only a guess, so the passage's heading must share a word with
     the question and the passage most of its words."""
@@ -117,6 +118,8 @@ async def find(knowledge: KnowledgeSource, text: str, intent: str | None = None,
                 r.confidence + 0.3 * h >= MIN_HINTED
             if strict:
                 ok = ok and r.heading_overlap > 0 and r.coverage >= MIN_COVERAGE
+            elif sure:
+                ok = ok or h > 0
         else:
             own = _own_heading(text, r)
             score = r.confidence + 0.4 * own
@@ -165,6 +168,9 @@ def relevant(question: str, passage: Passage) -> list[str]:
 
 
 _YES_NO = re.compile(r"^\W*(can|could|do|does|is|are|will|would|may)\b", re.I)
+# The thing asked about comes after these: "pay with Klarna", "ship to Guam", "sell bikes".
+_OFFERED = re.compile(r"\b(pay(ing)? (with|by|via|using)|accept|take|offer|sell|carry|stock|ship "
+                      r"(to|with|via)|deliver (to|with)|support|use)\s+(?P<thing>\w+)", re.I)
 
 
 def unmentioned(question: str, passage: Passage) -> list[str]:
@@ -174,10 +180,13 @@ def unmentioned(question: str, passage: Passage) -> list[str]:
 
     if not _YES_NO.search(question):
         return []
+    asked_about = {m.group("thing").lower() for m in _OFFERED.finditer(question)}
     words = set(re.findall(r"\w+", f"{passage.title} {passage.heading} {passage.body}".lower()))
     out = []
     for term in query_terms(question):
         if len(term) < 4 or term in _QUESTION_WORDS or any(w.startswith(term[:5]) for w in words):
+            continue
+        if term not in asked_about:
             continue
         if difflib.get_close_matches(term, words, n=1, cutoff=0.8):
             continue

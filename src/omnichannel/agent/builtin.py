@@ -91,6 +91,13 @@ class BuiltinEngine:
             return _handoff("", HandoffReason.REQUESTED, "asked for a person", burst)
         if not text and not button:
             return Turn(text=voice.greeting, buttons=TOPIC_BUTTONS, intent="greeting")
+        if cues.ARE_YOU_A_BOT.search(text):
+            return Turn(text=voice.sign(f"I'm {voice.assistant_name}, {voice.shop_name}'s "
+                                        "automated assistant. I can help with orders, returns, "
+                                        "shipping and our products, or bring in a person from "
+                                        "our team whenever you like."),
+                        buttons=(Button(voice.person_label, intents.HANDOFF_BUTTON),),
+                        intent="smalltalk.bot")
         wanted = (slots.without_options(entities.without_identity(text)) if text else
                   (button or ""))
         reading = (await asyncio.to_thread(understanding.read, wanted) if wanted else
@@ -173,6 +180,8 @@ class _Turn:
         if cues.ESCAPE.match(self.text) or (reading.intent == "start_over" and
                                             reading.confidence >= CONFIDENT):
             self.state.clear()
+            if reading.intent in KNOWLEDGE and cues.family(reading.whole) >= CONFIDENT:
+                return None  # "nvm, how long do returns take?": the question is answered
             return Turn(text=self.voice.sign("No problem, I've dropped that. What else can I "
                                              "help with?"),
                         buttons=TOPIC_BUTTONS, intent="orders.escaped",
@@ -333,6 +342,8 @@ class _Turn:
                         state=self.state.to_json())
         if intent == "human_agent":
             return _handoff("", HandoffReason.REQUESTED, "asked for a person", self.burst)
+        if intent == "complaint" and len(re.findall(r"[a-z]{3,}", text.lower())) < 3:
+            return await self._unsure_reading()  # "so": too little to hand anyone off on
         if intent == "complaint":
             # Rules can only pass a complaint on; under `auto` a model may do better, so the
             # turn does not claim the confidence that keeps models out (safety handoffs do).
@@ -385,7 +396,8 @@ class _Turn:
     async def _knowledge(self, intent: str | None, confident: bool,
                          strict: bool = False, text: str | None = None) -> Turn | None:
         found = await answers.find(self.deps.knowledge, text or self.text, intent, confident,
-                                   strict, self._in_catalog if self.deps.tools else None)
+                                   strict, self._in_catalog if self.deps.tools else None,
+                                   sure=confident and self.reading.confidence >= 0.9)
         if found is None:
             return None
         confidence = min(self.reading.confidence if confident else 1.0, max(found.confidence,

@@ -37,6 +37,8 @@ PERSONAL = re.compile(
     r"\b[A-Z]{1,3}\d{4,}\b|\bi (just |recently |already )?(ordered|bought|purchased|"
     r"received|got|returned|sent)\b|\b(it|them)\b", re.I)
 START = "start:"
+ARE_YOU_A_BOT = re.compile(r"^\W*(are|r) (you|u) (a |an )?(bot|robot|real|human|ai|person|"
+                           r"machine|computer)\W*$", re.I)
 ESCAPE = re.compile(r"^\s*(never ?mind|nvm|forget (it|that|about it)|start (over|again)|"
                     r"cancel (that|this)|stop|scratch that|leave it|skip( it)?|"
                     r"something else|different question)\b", re.I)

@@ -51,7 +51,7 @@ _SELF_HARM = re.compile(
     r"\b(kill myself|suicid\w*|end my life|hurt myself|self[- ]harm|want to die)\b", re.I
 )
 _ABUSE = re.compile(
-    r"\b(fuck\w*|f\*+k\w*|shit(ty|head)?|bullshit|bitch\w*|asshole|arsehole|bastard|cunt|"
+    r"\b(fuck\w*|f[*#@]+\w*|shit(ty|head)?|bullshit|bitch\w*|asshole|arsehole|bastard|cunt|"
     r"idiots?|stupid bot|morons?|dumbass|screw you|piss off)\b", re.I
 )
 _CARD = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")

@@ -100,6 +100,8 @@ def by_items(text: str, orders: Sequence[Order]) -> list[Order]:
             if item.options and all(set(slots.words(v)) <= tw for _k, v in item.options):
                 hit += 2  # "the Cycling Helmet (size S, color blue)": this very item
             best[item.name] = max(best.get(item.name, 0), hit)
+        if any(h >= 2 for h in best.values()):
+            best = {k: h for k, h in best.items() if h >= 2}  # a named item outweighs a word
         hits = sum(best.values())
         if hits:
             scored.append((hits, order))

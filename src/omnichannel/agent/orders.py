@@ -49,6 +49,8 @@ ONLY_NOT = "order:another"  # "No, another one" when one order fits
 SHIP_TO = ("the United States", "Canada", "Hawaii", "Alaska", "Puerto Rico")
 _ASKS_BACK = re.compile(r"\?\s*$|^\W*(hold on|wait|hang on|what|how|why|when|where|do you|"
                         r"can you|is there|are you)\b", re.I)
+_EVERYTHING = re.compile(r"\b(everything|all of it|all of them|all the items|all items|"
+                         r"the whole (order|thing)|the entire order|whole order)\b", re.I)
 _THAT_ORDER = re.compile(r"\b(it|that one|this one|that order|this order|the same order)\b",
                          re.I)
 _AGAIN = re.compile(r"\b(too|as well|also|same|again|the other one|other order|that one)\b",
@@ -134,7 +136,9 @@ class OrderFlow:
                                                            others=True) +
                                    " Anything else I can help with?",
                                    intent=f"orders.refused.{task.intent}")
-            if answer is confirm.Answer.YES:
+            elif answer is confirm.Answer.YES or not (
+                    entities.order_ids(text) or self.elsewhere or _ASKS_BACK.search(text)):
+                # A yes, or already the answer to the next question ("ordered by mistake").
                 self.state.tasks[0].order_id = self.state.listed[0]
                 self.progress = True
         self.remember(text)
@@ -358,7 +362,8 @@ class OrderFlow:
             if task.reason is None:
                 task.reason = next((r for t in texts if (r := entities.cancel_reason(t))), None)
             if task.reason is None and self.state.asking == "reason" and len(
-                    text.split()) >= 2 and not self.elsewhere and not _ASKS_BACK.search(text):
+                    text.split()) >= 2 and not self.elsewhere and not _ASKS_BACK.search(
+                    text) and confirm.decide(text, None) is confirm.Answer.UNCLEAR:
                 task.reason = "no longer needed"  # any other reason the shopper gives
             if task.reason is None:
                 return self._ask("reason", f"Why would you like to cancel order {order.id}?"
@@ -386,16 +391,15 @@ class OrderFlow:
             return None
         if task.intent in ("return", "exchange", "modify_items"):
             assert order is not None
+            if not task.item_ids and any(_EVERYTHING.search(t) for t in texts[:2]):
+                task.item_ids = [i.item_id for i in order.items]
             if not task.item_ids:
                 for t in texts:
                     mentions = slots.mentioned_items(orderrefs.without_description(t),
                                                      order.items)
                     if mentions:
-                        task.item_ids = [m.item.item_id for m in mentions]
+                        task.item_ids = list(dict.fromkeys(m.item.item_id for m in mentions))
                         break
-            if not task.item_ids and re.search(r"\b(all|everything|whole order|entire order|"
-                                               r"both)\b", text, re.I):
-                task.item_ids = [i.item_id for i in order.items]
             if not task.item_ids and len(order.items) == 1:
                 task.item_ids = [order.items[0].item_id]
             if not task.item_ids:

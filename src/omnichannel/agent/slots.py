@@ -107,8 +107,17 @@ def mentioned_items(text: str, items: Sequence[OrderItem]) -> list[ItemMention]:
             if choice is not None:
                 found.append(ItemMention(choice, pos))
                 used.append(choice.item_id)
+    # "return the cook pot but keep the hip pack": a kept item is not one to act on.
+    found = [m for m in found if not _kept(tw, m.start)]
     found.sort(key=lambda m: m.start)
     return found
+
+
+_KEEP = frozenset({"keep", "keeping", "not", "except", "without", "exclude", "excluding"})
+
+
+def _kept(tw: list[str], pos: int) -> bool:
+    return bool(_KEEP & set(tw[max(0, pos - 3):pos]))
 
 
 def _option_spans(text: str) -> set[int]:
@@ -230,6 +239,11 @@ def match_variant(phrase: str, variants: Sequence[Variant],
                        changed, v))
     if current:
         scored = [s for s in scored if s[1] > 0 or s[0][0] >= len(current)]
+        # Options the phrase does not name stay as they are: "size L" never changes the colour.
+        named_keys = {k for k, val in (o for v in variants for o in v.options)
+                      if _value_hit(seq, k, val) or _has_phrase(seq, words(k))}
+        scored = [s for s in scored if all(now.get(k) in (None, val) or k in named_keys
+                                           for k, val in s[2].options)]
     scored.sort(key=lambda s: s[0], reverse=True)
     if not scored or scored[0][0][:3] == (0, 0, 0):
         return None
@@ -297,7 +311,7 @@ _PROVINCES = {"AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", 
 _ADDRESS = re.compile(
     r"(?<![\w#])(\d{1,6}\s+[A-Za-z][A-Za-z0-9 .'-]*?),\s*"
     r"(?:((?:apt|apartment|suite|ste|unit|#|floor|fl)\.?\s*[\w-]+),\s*)?"
-    r"([A-Za-z .'-]+),\s*([A-Z]{2})\s+(\d{5}|[A-Z]\d[A-Z][ -]?\d[A-Z]\d)"
+    r"([A-Za-z .'-]+?),?\s+([A-Z]{2})\s+(\d{5}|[A-Z]\d[A-Z][ -]?\d[A-Z]\d)"
     r"(?:,\s*([A-Za-z .]+?))?\s*(?:[.!?]|$)",
     re.I,
 )

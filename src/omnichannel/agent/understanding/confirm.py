@@ -28,6 +28,11 @@ _PLAIN_NO = re.compile(
     r"cancel that|forget it|leave it|not now)\b", re.I)
 
 
+# Declining in other words, anywhere in the message: "actually nevermind I'll keep them".
+_DECLINE = re.compile(r"\b(never ?mind|forget (it|about it)|i'?ll keep (it|them)|keep (it|them) "
+                      r"after all|don'?t bother|leave it( as it is)?|changed my mind)\b", re.I)
+
+
 class Answer(StrEnum):
     YES = "yes"
     NO = "no"
@@ -38,6 +43,8 @@ def decide(text: str, prediction: Prediction | None) -> Answer:
     """YES only when the whole message is a clear yes; NO when it declines; else UNCLEAR."""
     if _PLAIN_YES.match(text):
         return Answer.YES
+    if _DECLINE.search(text):
+        return Answer.NO
     if _PLAIN_NO.match(text):
         return Answer.NO if not re.search(r"\b(but|wait|actually|change)\b", text, re.I) \
             else Answer.UNCLEAR

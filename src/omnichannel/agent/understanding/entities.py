@@ -36,8 +36,7 @@ item items package parcel delivery refund exchange status shopping customer acco
 
 _MISTAKE = re.compile(r"\b(by mistake|mistake|mistaken|by accident|accident(al)?ly|wrong "
                       r"(order|item|size|colou?r|one|thing|address)|ordered (it )?twice|"
-                      r"double order|duplicate|didn'?t mean to|did not mean to|misclick|"
-                      r"oops|typo)\b", re.I)
+                      r"double order|duplicate|didn'?t mean to|did not mean to|misclick)\b", re.I)
 
 COUNTRIES = {
     "united states": "the United States", "usa": "the United States", "us": "the United States",
@@ -110,6 +109,9 @@ def postcodes(text: str) -> list[Postcode]:
     return sorted(out, key=lambda p: p.start)
 
 
+_CUES = frozenset("zip zipcode postal post code postcode name is my and its it's i'm im".split())
+
+
 def _candidate(a: str, b: str) -> tuple[str, str] | None:
     a, b = a.strip("'’-"), b.strip("'’-")
     if len(a) < 2 or len(b) < 2 or a.lower() in NOT_NAMES or b.lower() in NOT_NAMES:
@@ -128,10 +130,11 @@ def names(text: str, near: Postcode | None = None) -> list[tuple[str, str]]:
     tokens = [(m.group(0), m.start()) for m in _WORD.finditer(text)]
     words = [(w, s) for w, s in tokens if w[0].isalpha()]
     if near is not None:
-        before = [w for w, s in words if s < near.start][-2:]
+        # "jonah garcia zip 95810", "Zip 84114, name Rosa Garcia": cue words in between skipped.
+        before = [w for w, s in words if s < near.start and w.lower() not in _CUES][-2:]
         if len(before) == 2 and (cand := _candidate(*before)):
             out.append(cand)
-        after = [w for w, s in words if s >= near.end][:2]
+        after = [w for w, s in words if s >= near.end and w.lower() not in _CUES][:2]
         if len(after) == 2 and (cand := _candidate(*after)):
             out.append(cand)
     if len(words) >= 2:
