@@ -158,3 +158,42 @@ def test_orders_named_by_number_item_recency_and_position() -> None:
     assert orderrefs.resolve("order #A1001", orders) == [old]
     assert orderrefs.described("my order with the Mug and the Trail Boots, cancel it") == (
         "the Mug and the Trail Boots")
+
+
+def test_what_an_evaluator_found_stays_fixed() -> None:
+    from omnichannel.agent import catalog, cues
+    from omnichannel.commerce import OrderItem
+
+    # Addresses as people type them, with or without the comma before the state.
+    for text in ("88 Alder Lane, Portland OR 97203", "1 King St W, Toronto ON M5K 1A1"):
+        assert slots.address(text) is not None, text
+    # Names with cue words around the postcode.
+    assert ("Jonah", "Garcia", "95810") in entities.name_and_postcode(
+        "the sleeping bag, jonah garcia zip 95810")
+    assert ("Rosa", "Garcia", "84114") in entities.name_and_postcode(
+        "Zip 84114, name Rosa Garcia.")
+    # A kept item is not one to act on.
+    items = [OrderItem("Titanium Cook Pot", "p1", "i1", 40.0, ()),
+             OrderItem("Trekker Hip Pack", "p2", "i2", 30.0, ())]
+    named = slots.mentioned_items("return the cook pot but keep the hip pack", items)
+    assert [m.item.item_id for m in named] == ["i1"]
+    # Declining in other words at a confirmation; a correction of a zip is no cancel reason.
+    assert decide("actually nevermind ill keep them", None) is Answer.NO
+    assert entities.cancel_reason("sorry typo, 94153") is None
+    # Codes are written like codes.
+    assert catalog.promo_code("my zip code is 10027") is None
+    assert catalog.promo_code("how do I get my PIN code retrieval done") is None
+    assert catalog.promo_code("is WELCOME10 valid? code WELCOME10") == "WELCOME10"
+    assert cues.ARE_YOU_A_BOT.search("are you a bot?")
+
+
+def test_every_language_has_every_intent() -> None:
+    """Training data of other languages (read by the issue "In the shopper's language") keeps
+    the English intent names, so the engine's routing holds for every language."""
+    english = {e.intent for e in corpus.load("en")}
+    for lang in corpus.languages():
+        counts: dict[str, int] = {}
+        for ex in corpus.load(lang):
+            counts[ex.intent] = counts.get(ex.intent, 0) + 1
+        assert set(counts) == english, (lang, set(counts) ^ english)
+        assert min(counts.values()) >= 30, (lang, min(counts.items(), key=lambda kv: kv[1]))
