@@ -35,7 +35,8 @@ PERSONAL = re.compile(
     r"booking)s?\b|\bthe (last|recent|latest|current|other|first|second) (order|package|"
     r"parcel|purchase|delivery|shipment|one)\b|\border (number|no\.?|id)\b|#\s?\w*\d|"
     r"\b[A-Z]{1,3}\d{4,}\b|\bi (just |recently |already )?(ordered|bought|purchased|"
-    r"received|got|returned|sent)\b|\b(it|them)\b", re.I)
+    r"received|got|returned|sent)\b|\b(it|them)\b|\bthe [a-z]+ order\b|"
+    r"\bthe order (i|we) (placed|made|sent)\b", re.I)
 START = "start:"
 ARE_YOU_A_BOT = re.compile(r"^\W*(are|r) (you|u) (a |an )?(bot|robot|real|human|ai|person|"
                            r"machine|computer)\W*$", re.I)

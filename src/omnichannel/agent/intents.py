@@ -114,7 +114,8 @@ def is_greeting(text: str) -> bool:
 
 
 def is_thanks(text: str) -> bool:
-    return bool(_THANKS.match(text))
+    """A thank-you and nothing more ("ok thanks. Rosa Garcia 84114" also gives facts)."""
+    return bool(_THANKS.match(text)) and not re.search(r"\d|@", text)
 
 
 def is_goodbye(text: str) -> bool:

@@ -185,6 +185,18 @@ class OrderFlow:
                                  "zip code. Could you check the spelling and the code? Your "
                                  "email and an order number work too.",
                                  intent=f"orders.verify.{task.intent}")
+            if self.tools.session.claimed_customer_id is not None:
+                # An email is known: one of its order numbers proves it.
+                self.progress = self.progress or bool(entities.email(text))
+                return self._ask("identity", "Thanks. To confirm it's you, please give me the "
+                                 "number of one of your orders (it's in the confirmation "
+                                 "email), or your name and zip code.",
+                                 intent=f"orders.verify.{task.intent}")
+            if self.state.asking == "identity" and not entities.postcodes(text) and \
+                    entities.names(text) and len(text.split()) <= 4:
+                self.progress = True  # a name: the postcode is what is missing
+                return self._ask("identity", "Thanks. And the zip or postal code on your "
+                                 "account?", intent=f"orders.verify.{task.intent}")
             return self._ask("identity", VERIFY_ASK, intent=f"orders.verify.{task.intent}")
         customer = await self.tools.customer()
         if task.intent == "default_address":
@@ -460,6 +472,12 @@ class OrderFlow:
                 old = by_id[task.item_ids[slot]]
                 product = await self.tools.product(old.product_id)
                 variant = slots.match_variant(phrase, product.variants, current=old.options)
+                if variant is not None and not variant.available:
+                    sold_out = ", ".join(f"{k} {v}" for k, v in variant.options)
+                    choices = slots.option_choices(product.variants, old.options)
+                    return self._ask("options", f"The {old.name} in {sold_out} is sold out, I'm "
+                                     f"afraid. In stock: {choices}. Which would you like?",
+                                     intent="orders.ask_options")
                 if variant is not None:
                     task.new_item_ids[slot] = variant.item_id
                     self.progress = True
