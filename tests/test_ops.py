@@ -179,8 +179,11 @@ async def test_sd_notify_ready_watchdog_and_stopping(tmp_path, notify_socket) ->
         got: list[float] = []
         while len(got) < 5:
             got += [t for t, msg in await _datagrams(s, "WATCHDOG=1") if msg == "WATCHDOG=1"]
-        gaps = [b - a for a, b in zip(got, got[1:], strict=False)]
-        assert all(0.1 < g < 0.4 for g in gaps), gaps  # half of WATCHDOG_USEC, from the loop
+        gaps = sorted(b - a for a, b in zip(got, got[1:], strict=False))
+        # Half of WATCHDOG_USEC, from the loop: never a missed beat (every gap < 0.4 s), and
+        # the typical gap near 0.2 s (one ping can come late while the engine's model loads
+        # in its thread at start, which makes the next gap short).
+        assert all(g < 0.4 for g in gaps) and 0.1 < gaps[len(gaps) // 2] < 0.3, gaps
         d.proc.send_signal(signal.SIGTERM)  # type: ignore[union-attr]
         tail = await _datagrams(s, "STOPPING=1")
         assert any("STOPPING=1" in msg for _t, msg in tail)
