@@ -215,11 +215,21 @@ def test_rating_buttons_appear_and_a_click_records_the_score(daemon: Daemon, pag
 
     page = page_factory(viewport={"width": 1280, "height": 800})
     sent: list[str] = []
-    page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(
-        payload if isinstance(payload, str) else payload.decode())))
+    received: list[str] = []
+
+    def watch(ws: Any) -> None:
+        ws.on("framesent", lambda payload: sent.append(
+            payload if isinstance(payload, str) else payload.decode()))
+        ws.on("framereceived", lambda payload: received.append(str(payload)))
+
+    page.on("websocket", watch)
     page.goto(daemon.url + "/")
     _open_panel(page)
     log = page.locator("#omni-log")
+    for _ in range(100):  # the socket is open (its history frame arrived) before typing
+        if received:
+            break
+        page.wait_for_timeout(50)
     # Typing sends a typing frame (throttled: fewer frames than keystrokes), then the message.
     page.locator("#omni-input").press_sequentially(QUESTION)
     page.press("#omni-input", "Enter")

@@ -248,8 +248,11 @@ class _Turn:
         tasks = [r for r in requests if r[0] in TASKS and not self._general(r[0], r[2])]
         turns = [await self._single(*r) for r in requests if r not in tasks][:3]
         if tasks and self.flow is not None:
-            turns.append(await self._task([tasks[0][0]], reading.confidence))
-        return self._noted(_merge([t for t in turns if t.text], self.state))
+            # Two things to do ("where is it, and can I change its address?"): the first is
+            # worked on, the second waits its turn.
+            turns.append(await self._task([r[0] for r in tasks[:2]], reading.confidence))
+        return _merge([t for t in turns if t.text], self.state,
+                      self.flow.notes if self.flow is not None else ())
 
     def _general(self, intent: str, text: str) -> bool:
         """Asking versus doing: a general question about a task gets the policy and an
@@ -260,7 +263,7 @@ class _Turn:
     def _noted(self, turn: Turn) -> Turn:
         """"You're verified" in front of an answer that did not say it already."""
         notes = self.flow.notes if self.flow is not None else []
-        if not notes or not turn.text or turn.text.startswith(notes[0]):
+        if not notes or not turn.text or notes[0] in turn.text:
             return turn
         return replace(turn, text=" ".join(notes) + " " + turn.text)
 
@@ -274,10 +277,13 @@ class _Turn:
                 intent in CHANGE or intent not in ("return_items", "cancel_order")):
             # "change the X to one with ...": a new variant is asked for, whatever else.
             intent, whole = max(CHANGE, key=reading.whole.score), max(change, CONFIDENT)
-        if intent in cues.POLICY_TWIN and cues.REQUEST.search(self.text) and not (
-                cues.HOW_TO.search(self.text)):
-            # "I need to cancel an order": a request, not a question.
+        if intent in cues.POLICY_TWIN and (
+                (cues.REQUEST.search(self.text) and not cues.HOW_TO.search(self.text)) or
+                (cues.CAN_I_DO.search(self.text) and cues.PERSONAL.search(self.text))):
+            # "I need to cancel an order", "can I cancel the pending one?": requests.
             intent = cues.POLICY_TWIN[intent]
+        if intent in cues.TWIN_POLICY and cues.FEE.search(self.text):
+            intent = cues.TWIN_POLICY[intent]  # "is there a fee to cancel my order": a question
         if intent == "place_order" and cues.EDIT_ORDER.search(self.text):
             # Adding to or changing an order already placed is not placing one.
             intent, whole = "modify_items", max(whole, CONFIDENT)
@@ -288,16 +294,17 @@ class _Turn:
             return [main] if whole >= CONFIDENT else []
         task = whole >= CONFIDENT and intent in TASKS
         found: list[tuple[str, float, str]] = []
+        if task:
+            found.append(main)
         for clause, p in reading.parts:
             conf = cues.family(p)
-            if p.intent in TASKS and not task and conf >= SURE:
+            if p.intent in TASKS and conf >= SURE and not (
+                    task and (TASKS[p.intent] == TASKS[intent] or p.intent in CHANGE)):
                 found.append((p.intent, conf, clause))
             elif p.intent in KNOWLEDGE and conf >= SURE and (
                     not task or (conf >= 0.9 and cues.QUESTION.search(clause))):
                 found.append((p.intent, conf, clause))
-        if task:
-            found.append(main)
-        elif not found and whole >= CONFIDENT:
+        if not found and whole >= CONFIDENT:
             found = [main]
         seen: dict[str, tuple[str, float, str]] = {}
         for request in found:
@@ -434,11 +441,14 @@ class _Turn:
                     state=self.state.to_json())
 
 
-def _merge(turns: list[Turn], state: State) -> Turn:
-    """Several answers in one reply; the last one's buttons and the strongest decisions."""
+def _merge(turns: list[Turn], state: State, notes: Sequence[str] = ()) -> Turn:
+    """Several answers in one reply; the last one's buttons and the strongest decisions.
+    `notes` ("you're verified") are said once, before the first answer."""
     if len(turns) == 1:
         return turns[0]
-    text = "\n\n".join(t.text for t in turns)
+    lead = " ".join(notes)
+    parts = [t.text.removeprefix(lead).lstrip() if lead else t.text for t in turns]
+    text = (f"{lead} " if lead else "") + "\n\n".join(parts)
     last = turns[-1]
     handoff = next((t.handoff for t in turns if t.handoff), None)
     sources = tuple(s for t in turns for s in t.sources)

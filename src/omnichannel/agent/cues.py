@@ -32,7 +32,8 @@ FAMILIES = (
 PERSONAL = re.compile(
     r"\b(my|our) (last |recent |latest |new |current |first |second |other )?(order|package|"
     r"parcel|purchase|delivery|shipment|item|items|stuff|things|return|refund|exchange|"
-    r"booking)s?\b|\bthe (last|recent|latest|current|other|first|second) (order|package|"
+    r"booking)s?\b|\bthe (last|recent|latest|current|other|first|second|pending|shipped|"
+    r"delivered|new) (order|package|"
     r"parcel|purchase|delivery|shipment|one)\b|\border (number|no\.?|id)\b|#\s?\w*\d|"
     r"\b[A-Z]{1,3}\d{4,}\b|\bi (just |recently |already )?(ordered|bought|purchased|"
     r"received|got|returned|sent)\b|\b(it|them)\b|\bthe [a-z]+ order\b|"
@@ -43,7 +44,14 @@ ARE_YOU_A_BOT = re.compile(r"^\W*(are|r) (you|u) (a |an )?(bot|robot|real|human|
 ESCAPE = re.compile(r"^\s*(never ?mind|nvm|forget (it|that|about it)|start (over|again)|"
                     r"cancel (that|this)|stop|scratch that|leave it|skip( it)?|"
                     r"something else|different question)\b", re.I)
+# "can I cancel the pending one?": asked about one of the shopper's orders, it is a request.
+CAN_I_DO = re.compile(r"\b(can|could|may) (i|we|you) (please |still |just )?(cancel|return|"
+                      r"send back|refund)\b", re.I)
 POLICY_TWIN = {"cancellation_policy": "cancel_order", "return_policy": "return_items"}
+TWIN_POLICY = {task: policy for policy, task in POLICY_TWIN.items()}
+FEE = re.compile(r"\b(is there|are there|do you charge|will i be charged|what does it cost|how "
+                 r"much does it cost) (a |an |any )?(fee|charge|cost|penalt\w*)|\b(fee|penalty|"
+                 r"charge) (for|to|if) (cancel|return)\w*", re.I)
 REQUEST = re.compile(r"\b(i|we) (need|want|would like|'d like|wanna|have) to|\bi'?d like to|"
                      r"^\W*(please|pls|kindly)\b|\b(can|could|would) you (please )?(cancel|return|"
                      r"refund|process|start)|\bhelp me (to )?(cancel|return)", re.I)

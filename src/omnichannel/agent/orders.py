@@ -255,7 +255,12 @@ class OrderFlow:
         self.state.focus = order.id
         if task.intent in READ_TASKS:
             self._finish()
-            return self._read_one(task, order)
+            read = self._read_one(task, order)
+            if not self.state.tasks:
+                return read
+            nxt = await self._advance(text)  # the other request of the same message
+            return Turn(text=f"{read.text}\n\n{nxt.text}", buttons=nxt.buttons,
+                        intent=nxt.intent, handoff=nxt.handoff, state=nxt.state)
         if order is not None and task.intent in ("exchange", "modify_items"):
             task.intent = "modify_items" if order.status is OrderStatus.PENDING else "exchange"
         problem = ordertext.ineligible(task.intent, order, self.return_days)
