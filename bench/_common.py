@@ -43,6 +43,37 @@ def _jsonable(obj: Any) -> Any:
     return obj
 
 
+WIDE_OPEN_WEBCHAT = """
+[channels.webchat]
+enabled = true
+rate_limit_per_minute = 1000000
+rate_limit_burst = 1000000
+sessions_per_minute_per_ip = 1000000
+"""
+
+
+def daemon_config(folder: Path, port: int, agent: str, rest: str = WIDE_OPEN_WEBCHAT) -> Path:
+    """config.toml for a benched daemon: its port, its own state, quiet JSON logs, the given
+    `[agent]` keys and the rest of the tables (the web chat with no limits by default)."""
+    path = folder / "config.toml"
+    path.write_text(f"""
+[server]
+host = "{HOST}"
+port = {port}
+
+[store]
+state_dir = "state"
+
+[logging]
+level = "WARNING"
+format = "json"
+
+[agent]
+{agent.strip()}
+{rest}""")
+    return path
+
+
 class ServerProcess:
     """A server under test in its own subprocess (so its CPU is its alone): started, polled
     until `ready_path` answers 200, measured from /proc, stopped with SIGTERM. Subclasses set

@@ -40,7 +40,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import HOST, ServerProcess, _jsonable, log, pct  # noqa: E402
+from _common import ServerProcess, _jsonable, daemon_config, log, pct  # noqa: E402
 
 QUESTIONS = (
     "How do I return an item?", "do you ship to canada", "what payment methods do you take",
@@ -93,28 +93,7 @@ class Gateway(ServerProcess):
 
     def __init__(self, label: str, tmp: Path, engine: str, agent_extra: str) -> None:
         super().__init__(label, tmp)
-        cfg = self.dir / "config.toml"
-        cfg.write_text(f"""
-[server]
-host = "{HOST}"
-port = {self.port}
-
-[store]
-state_dir = "state"
-
-[logging]
-level = "WARNING"
-format = "json"
-
-[agent]
-engine = "{engine}"
-{agent_extra}
-[channels.webchat]
-enabled = true
-rate_limit_per_minute = 1000000
-rate_limit_burst = 1000000
-sessions_per_minute_per_ip = 1000000
-""")
+        cfg = daemon_config(self.dir, self.port, f'engine = "{engine}"\n{agent_extra}')
         self.cmd = [sys.executable, "-m", "omnichannel", "--config", str(cfg), "run"]
 
 

@@ -54,7 +54,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from _common import ServerProcess, _jsonable, log, machine_cpu, pct  # noqa: E402
+from _common import ServerProcess, _jsonable, daemon_config, log, machine_cpu, pct  # noqa: E402
 
 HOST = "127.0.0.1"
 PATH = "/twilio/sms"
@@ -138,23 +138,7 @@ def fake_twilio_main(port: int) -> None:
 
 
 def write_config(folder: Path, port: int, api_base: str) -> Path:
-    path = folder / "config.toml"
-    path.write_text(f"""
-[server]
-host = "{HOST}"
-port = {port}
-
-[store]
-state_dir = "state"
-
-[logging]
-level = "WARNING"
-format = "json"
-
-[agent]
-engine = "echo"
-debounce_seconds = {DEBOUNCE}
-
+    return daemon_config(folder, port, f'engine = "echo"\ndebounce_seconds = {DEBOUNCE}', f"""
 [knowledge]
 builtin_helpcenter = false
 
@@ -173,7 +157,6 @@ public_url = "{PUBLIC}"
 api_base = "{api_base}"
 request_timeout = 10
 """)
-    return path
 
 
 class Server(ServerProcess):

@@ -46,7 +46,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from _common import ServerProcess, _jsonable, log, machine_cpu, pct  # noqa: E402
+from _common import ServerProcess, _jsonable, daemon_config, log, machine_cpu, pct  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -421,30 +421,7 @@ def profile_server_main(config_path: str, engine: str, stats_dir: str) -> None:
 # --------------------------------------------------------------------------- servers
 
 def write_config(folder: Path, port: int, engine: str) -> Path:
-    path = folder / "config.toml"
-    path.write_text(f"""
-[server]
-host = "{HOST}"
-port = {port}
-
-[store]
-state_dir = "state"
-
-[logging]
-level = "WARNING"
-format = "json"
-
-[agent]
-engine = "{engine}"
-debounce_seconds = 0
-
-[channels.webchat]
-enabled = true
-rate_limit_per_minute = 1000000
-rate_limit_burst = 1000000
-sessions_per_minute_per_ip = 1000000
-""")
-    return path
+    return daemon_config(folder, port, f'engine = "{engine}"\ndebounce_seconds = 0')
 
 
 class Server(ServerProcess):
