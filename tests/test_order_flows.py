@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from omnichannel.agent import slots
+from omnichannel.agent.understanding import confirm, entities
 from omnichannel.conversation import Role
 from tests.support import require_taubench
 
@@ -140,16 +141,16 @@ async def test_status_with_tracking_and_an_honest_late_notice(gateway_factory, t
 
 
 def test_slot_readers() -> None:
-    assert slots.order_ids("orders #W1234567 and jp204119") == ["#W1234567", "#JP204119"]
-    assert slots.name_and_zip("I'm Ann Lee, zip 12345, order #W1234567") == (
+    assert entities.order_ids("orders #W1234567 and jp204119") == ["#W1234567", "#JP204119"]
+    assert entities.name_and_postcode("I'm Ann Lee, zip 12345, order #W1234567")[0] == (
         "Ann", "Lee", "12345")
     addr = slots.address("ship order #W1234567 to 123 Main St, Suite 4, Springfield, IL 62704, "
                          "USA.")
     assert addr is not None and (addr.address1, addr.address2, addr.zip) == (
         "123 Main St", "Suite 4", "62704")
-    assert slots.cancel_reason("oops, I ordered it by mistake") == "ordered by mistake"
-    assert slots.cancel_reason("I don't need it anymore") == "no longer needed"
-    assert slots.is_yes("Yes please") and slots.is_no("no thanks")
+    assert entities.cancel_reason("oops, I ordered it by mistake") == "ordered by mistake"
+    assert entities.cancel_reason("I don't need it anymore") == "no longer needed"
+    assert confirm.is_yes("Yes please") and confirm.is_no("no thanks")
 
 
 def test_items_by_partial_names_options_and_plurals() -> None:

@@ -25,8 +25,8 @@ from omnichannel.agent.knowledge import rerank
 from omnichannel.agent.promises import broken_promises
 from omnichannel.agent.prompt import build_messages
 from omnichannel.agent.routing import RoutingRules, Tier, route
-from omnichannel.agent.slots import is_no, is_yes
 from omnichannel.agent.turn import Handoff, HandoffReason, Turn, Usage
+from omnichannel.agent.understanding.confirm import is_no, is_yes
 from omnichannel.commerce import CommerceError, Customer, Order
 from omnichannel.conversation import Button, Conversation, Message
 

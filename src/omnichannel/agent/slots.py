@@ -1,5 +1,6 @@
-"""Reading facts out of a shopper's words: order numbers, identity, items, options, payment,
-addresses, reasons. Pure functions over text and the shop's own records."""
+"""Reading the facts of an order task out of a shopper's words: items, options, payment,
+addresses. Pure functions over text and the shop's own records (identity, order numbers and
+reasons are in understanding.entities)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from omnichannel.agent.understanding import confirm, entities
 from omnichannel.commerce import (
     Address,
     Customer,
@@ -25,27 +25,6 @@ _STATES = {
     "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT",
     "VA", "WA", "WV", "WI", "WY", "DC",
 }
-
-
-# Identity facts live in understanding.entities; these names stay for callers of this module.
-order_ids = entities.order_ids
-email = entities.email
-cancel_reason = entities.cancel_reason
-
-
-def name_and_zip(text: str) -> tuple[str, str, str] | None:
-    """The most likely (first, last, postcode) in the text."""
-    found = entities.name_and_postcode(text)
-    return found[0] if found else None
-
-
-def is_yes(text: str) -> bool:
-    """A plain yes with nothing else in it (the LLM engine's confirmation check)."""
-    return confirm.decide(text, None) is confirm.Answer.YES
-
-
-def is_no(text: str) -> bool:
-    return confirm.decide(text, None) is confirm.Answer.NO
 
 
 def _singular(word: str) -> str:

@@ -58,3 +58,12 @@ def decide(text: str, prediction: Prediction | None) -> Answer:
     if prediction.intent in ("deny", "start_over") and prediction.confidence >= YES_CONFIDENCE:
         return Answer.NO
     return Answer.UNCLEAR
+
+
+def is_yes(text: str) -> bool:
+    """A plain yes with nothing else in it (the LLM engine's confirmation check)."""
+    return decide(text, None) is Answer.YES
+
+
+def is_no(text: str) -> bool:
+    return decide(text, None) is Answer.NO
