@@ -11,6 +11,7 @@ import copy
 import html
 import json
 import logging
+import os
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -65,13 +66,19 @@ GROUP = -1001234567890
 
 
 def fixture_files() -> list[Path]:
+    """The published Telegram payloads in ../shared: missing fails in CI, skips elsewhere (a
+    fresh clone with nothing beside it still passes; the other Telegram tests still run)."""
     files = sorted(FIXTURES.glob("*.json"))
     if not files:
-        pytest.fail(f"Telegram fixtures missing at {FIXTURES}", pytrace=False)
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Telegram fixtures missing at {FIXTURES}", pytrace=False)
+        pytest.skip(f"Telegram fixtures not found at {FIXTURES}")
     return files
 
 
 def load(name: str) -> dict[str, Any]:
+    if not (FIXTURES / name).is_file():
+        fixture_files()  # fails in CI, skips elsewhere; a single missing file fails below
     data: dict[str, Any] = json.loads((FIXTURES / name).read_text())
     return data
 
