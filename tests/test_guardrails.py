@@ -148,11 +148,33 @@ async def test_refund_over_each_cap_is_held_for_staff(shop, base, cap: str) -> N
     t = tools(order["user_id"], Policy(return_window_days=None, **limits))
     args = {"order_id": oid, "item_ids": [order["items"][0]["item_id"]],
             "payment_method_id": order["payment_history"][0]["payment_method_id"]}
+    # Held when proposed: the shopper is never asked to confirm what would not run.
+    held = await t.call("return_delivered_order_items", args)
+    assert held.confirmation is None and held.held and "needs staff approval" in held.held
+    assert held.amount == order["items"][0]["price"]
+    assert backend.db_hash() == base.db_hash()
+
+
+async def test_caps_are_checked_again_when_the_confirmed_write_runs(shop, base) -> None:  # type: ignore[no-untyped-def]
+    """Another refund between the yes and the run still counts (the ledger moved)."""
+    backend, tools, store = shop
+    oid, order = _pick(base, "delivered")
+    price = order["items"][0]["price"]
+    t = tools(order["user_id"], Policy(return_window_days=None, max_refund_per_order=None,
+                                       max_refund_per_customer_30d=price + 1,
+                                       max_refund_per_day=None))
+    args = {"order_id": oid, "item_ids": [order["items"][0]["item_id"]],
+            "payment_method_id": order["payment_history"][0]["payment_method_id"]}
     asked = await t.call("return_delivered_order_items", args)
-    assert asked.confirmation is not None
+    assert asked.confirmation is not None and f"{price:.2f}" in asked.confirmation.summary
+    from omnichannel.agent.guardrails import ActionEntry
+
+    await store.ledger(1).record(ActionEntry("refund_order", {}, "ok", "staff",
+                                             customer_id=order["user_id"], order_id="#other",
+                                             refund=5.0))
     t.confirm(asked.confirmation.token)
     held = await t.call("return_delivered_order_items", args)
-    assert held.held and "needs staff approval" in held.held
+    assert held.held and "per-customer cap" in held.held
     assert backend.db_hash() == base.db_hash()
 
 
@@ -222,9 +244,9 @@ async def test_refund_tool_runs_within_caps_and_is_held_above(tmp_path: Path) ->
         t.confirm(asked.confirmation.token)
         assert (await t.call("refund_order", small)).ok
         more = {**small, "amount": 10.0}  # 15 + 10 is over the per-order cap of 20
-        t.confirm((await t.call("refund_order", more)).confirmation.token)  # type: ignore[union-attr]
-        held = await t.call("refund_order", more)
-        assert held.held and "per-order cap" in held.held
+        held = await t.call("refund_order", more)  # held when proposed, never confirmed
+        assert held.confirmation is None and held.held and "per-order cap" in held.held
+        assert held.amount == 10.0
         order = await shop.get_order(oid)
         refunds = [p.amount for p in order.payment_history if p.transaction_type == "refund"]
         assert refunds == [15.0]
@@ -251,3 +273,44 @@ async def test_an_uncertain_shop_state_is_held_for_a_person(shop, base) -> None:
     result = await t.call("cancel_pending_order", args)
     assert result.held is not None and "cut off" in result.held  # handed to a person
     assert not result.ok and result.error is None
+
+
+async def test_every_refusal_comes_before_the_confirmation(shop, base) -> None:  # type: ignore[no-untyped-def]
+    """A shopper is asked to confirm only what would run: each of these is refused when
+    proposed, with a reason, and nothing in the shop changes."""
+    backend, tools, _ = shop
+    oid, order = _pick(base, "delivered")
+    pid, pending = _pick(base, "pending")
+    paid = order["payment_history"][0]["payment_method_id"]
+    item = order["items"][0]["item_id"]
+    users = json.loads((DATA / "users.json").read_text())
+    mine = set(users[order["user_id"]]["payment_methods"])
+    foreign = next(m for u in users.values() for m in u["payment_methods"] if m not in mine)
+    total = round(sum(p["amount"] for p in order["payment_history"]
+                      if p["transaction_type"] == "payment"), 2)
+    t = tools(order["user_id"], Policy(return_window_days=None))
+    cases = [
+        ("refund_order", {"order_id": oid, "amount": total + 900, "payment_method_id": paid},
+         "more than was paid"),
+        ("refund_order", {"order_id": oid, "amount": -5, "payment_method_id": paid},
+         "positive"),
+        ("refund_order", {"order_id": oid, "amount": 1, "payment_method_id": foreign},
+         "not on your account"),
+        ("return_delivered_order_items", {"order_id": oid, "item_ids": ["9999999999"],
+                                          "payment_method_id": paid}, "not in order"),
+        ("return_delivered_order_items", {"order_id": oid, "item_ids": [item],
+                                          "payment_method_id": foreign}, "not on your account"),
+        ("exchange_delivered_order_items", {"order_id": oid, "item_ids": [item],
+                                            "new_item_ids": ["0000000001"],
+                                            "payment_method_id": paid}, "not an option"),
+        ("cancel_pending_order", {"order_id": oid, "reason": "no longer needed"},
+         "only pending orders"),
+    ]
+    if pending["user_id"] != order["user_id"]:
+        cases.append(("cancel_pending_order", {"order_id": pid, "reason": "no longer needed"},
+                      "does not belong"))
+    for name, args, why in cases:
+        result = await t.call(name, args)
+        assert result.confirmation is None, (name, args)
+        assert result.error and why in result.error, (name, args, result.error)
+    assert backend.db_hash() == base.db_hash()

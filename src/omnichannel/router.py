@@ -44,10 +44,8 @@ from omnichannel.store import DraftWrite, OutMessage, PendingTurn, Store, TurnWr
 
 log = logging.getLogger(__name__)
 
-HOLDING_REPLY = (
-    "Sorry, I'm having trouble answering right now. I've passed your message to our team "
-    "so a person can pick it up."
-)
+# The handoff notice that follows says a person takes over: this only says why.
+HOLDING_REPLY = "Sorry, I'm having trouble answering right now."
 CSAT_QUESTION = "Did we solve it? Please rate this conversation from 1 (poor) to 5 (great)."
 CSAT_BUTTONS = tuple(Button(str(n), f"csat:{n}") for n in range(1, 6))
 CSAT_THANKS = "Thank you for your rating!"

@@ -56,14 +56,15 @@ _SAFETY = {
         "conversation. Nobody from our team will ever ask for your full card number here."
     ),
     HandoffReason.LEGAL: "I understand. This needs someone from our team rather than me.",
-    HandoffReason.ABUSE: "I'd like to get this sorted for you, so I'm bringing in our team.",
+    HandoffReason.ABUSE: "I'd like to get this sorted for you, and a person is better placed "
+                         "to do that.",
     HandoffReason.ANGER: (
-        "I'm really sorry this has been so frustrating, and that you've had to chase it. I'm "
-        "bringing in a person from our team to sort it out with you."
+        "I'm really sorry this has been so frustrating, and that you've had to chase it. A "
+        "person from our team is the right one to sort it out with you."
     ),
     HandoffReason.COMPLAINT: (
-        "I'm sorry to hear that, and thank you for telling us. I'm passing this to a person "
-        "from our team so your complaint is looked at properly."
+        "I'm sorry to hear that, and thank you for telling us. Your complaint deserves a "
+        "proper look from a person on our team."
     ),
 }
 
@@ -169,8 +170,7 @@ class _Turn:
         if self.state.misses >= 2:
             self.state.clear()
             return _handoff(self.voice.sign("I don't want to get this wrong, so I haven't "
-                                            "changed anything and I've asked a person from our "
-                                            "team to help."), HandoffReason.REPEATED_FAILURE,
+                                            "changed anything."), HandoffReason.REPEATED_FAILURE,
                             "the shopper's answer to a confirmation stayed unclear", self.burst,
                             state=self.state.to_json())
         return flow.ask_again()

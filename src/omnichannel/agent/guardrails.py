@@ -102,6 +102,7 @@ class ActionRecorder(Protocol):
     """Every tool call, recorded with its arguments, result and who confirmed it."""
 
     async def record(self, entry: ActionEntry) -> None: ...
+    async def done_tools(self) -> set[str]: ...
 
 
 @dataclass(frozen=True, slots=True)

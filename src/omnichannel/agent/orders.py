@@ -527,7 +527,7 @@ class OrderFlow:
                 f"Shall I go ahead with all {len(summaries)}?" if more else "Shall I go ahead?")
             return self._reply(f"{' '.join(summaries)} {ask}",
                                buttons=YES_NO, intent=f"orders.confirm.{task.intent}")
-        return self._outcome(task, result.error, result.held, result.output)
+        return self._outcome(task, result.error, result.held, result.output, result.amount)
 
     @staticmethod
     def _complete(task: Task) -> bool:
@@ -573,7 +573,8 @@ class OrderFlow:
             self.tools.confirm(call["token"])
             result = await self.tools.call(call["tool"], call["args"])
             task = self.state.tasks[0] if self.state.tasks else Task("unknown")
-            done = self._outcome(task, result.error, result.held, result.output)
+            done = self._outcome(task, result.error, result.held, result.output,
+                                 result.amount)
             texts.append(done.text)
             if done.handoff is not None:
                 break
@@ -650,11 +651,14 @@ class OrderFlow:
         if not self.state.tasks:
             self.state.said.clear()
 
-    def _outcome(self, task: Task, error: str | None, held: str | None, output: str) -> Turn:
+    def _outcome(self, task: Task, error: str | None, held: str | None, output: str,
+                 amount: float = 0.0) -> Turn:
         self._finish()
-        if held is not None:
-            return Turn(text=self.sign("This needs a quick approval from our team, so I've "
-                                       "passed it on with all the details."),
+        if held is not None:  # the router's handoff notice follows: this says why
+            what = (f"A refund of {self.tools.money(amount)} is more than I can approve on my "
+                    "own" if amount > 0 else "This is something I can't approve on my own")
+            return Turn(text=self.sign(f"{what}, so a person from our team needs to check "
+                                       "it."),
                         handoff=Handoff(HandoffReason.OVER_CAP, held),
                         intent=f"orders.held.{task.intent}", state=self.state.to_json())
         if error is not None:
@@ -688,9 +692,8 @@ class OrderFlow:
         if self.state.misses >= MAX_MISSES:
             task = self.state.tasks[0].intent if self.state.tasks else "order"
             self.state.clear()
-            return Turn(text=self.sign("I'm sorry, I'm not getting this right. I've asked a "
-                                       "person from our team to take over, with everything "
-                                       "you've told me."),
+            return Turn(text=self.sign("I'm sorry, I'm not getting this right, and I'd "
+                                       "rather a person looked at it than guess."),
                         handoff=Handoff(HandoffReason.REPEATED_FAILURE,
                                         f"could not get the {slot} for a {task} request"),
                         intent="handoff.repeated_failure", state=self.state.to_json(),

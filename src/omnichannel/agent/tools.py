@@ -12,7 +12,6 @@ import json
 import operator
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, is_dataclass
-from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -29,6 +28,7 @@ from omnichannel.agent.guardrails import (
 )
 from omnichannel.agent.money import money
 from omnichannel.agent.toolschema import check_args, tool_schema
+from omnichannel.agent.writechecks import ToolError, check_write, eligible
 from omnichannel.commerce import (
     Address,
     Commerce,
@@ -36,7 +36,6 @@ from omnichannel.commerce import (
     Customer,
     NeedsPerson,
     Order,
-    OrderStatus,
     Product,
     Promo,
 )
@@ -65,14 +64,12 @@ class ToolResult:
     confirmation: Confirmation | None = None
     held: str | None = None
     handoff: bool = False
+    # The money the write gives back (a held or confirmable write names it to the shopper).
+    amount: float = 0.0
 
     @property
     def ok(self) -> bool:
         return self.error is None and self.confirmation is None and self.held is None
-
-
-class ToolError(Exception):
-    """Refused by a guardrail; the message is safe to show."""
 
 
 def _jsonable(value: Any) -> Any:
@@ -138,6 +135,7 @@ class ToolBox:
         self.currency = currency  # amounts shown to the shopper are in the shop's currency
         self.proposed: list[dict[str, Any]] = []
         self.called: list[str] = []  # tool names, in order (the turn's category uses them)
+        self._ran: list[str] = []  # writes and transfers that acted, this turn
         self.commerce = commerce
         self.session = session
         self.policy = policy
@@ -162,6 +160,14 @@ class ToolBox:
             names = [n for n in names if not n.startswith("find_user_id")]
         return [_schema(n) for n in names]
 
+    async def done(self) -> set[str]:
+        """Tools that acted in this conversation so far (writes that ran, transfers): what a
+        reply may say was done."""
+        ran = set(self._ran)
+        if self.recorder is not None:
+            ran |= await self.recorder.done_tools()
+        return ran
+
     def confirm(self, token: str) -> None:
         """The shopper said yes to exactly the action this token names."""
         self.session.confirmed.add(token)
@@ -176,6 +182,9 @@ class ToolBox:
         else:
             result = await self._guarded(name, fn, args)
         await self._record(name, args, result)
+        if result.ok and result.output != DEFERRED and (
+                name in WRITES or name == "transfer_to_human_agents"):
+            self._ran.append(name)
         return result
 
     async def _guarded(
@@ -200,28 +209,33 @@ class ToolBox:
         return ToolResult(out, handoff=name == "transfer_to_human_agents")
 
     async def _gate(self, name: str, args: dict[str, Any]) -> ToolResult | None:
-        """Identity, ownership, eligibility, confirmation and caps for a write."""
+        """Identity, ownership, eligibility, the shop's own checks and the caps, all before the
+        confirmation is asked (a shopper confirms only what would run); the caps again when
+        the write runs, since other refunds may have happened in between."""
         customer_id = self._require_verified()
+        amount = 0.0
         if name == "modify_user_address":
             if args["user_id"] != customer_id:
                 raise ToolError("you can only change your own address")
             order = None
         else:
             order = await self._owned_order(args["order_id"])
-            self._eligible(name, order)
+            eligible(self.policy, name, order)
             if name == "cancel_pending_order" and args["reason"] not in CANCEL_REASONS:
                 raise ToolError("the reason must be 'no longer needed' or 'ordered by mistake'")
+            amount = await check_write(self.commerce, await self.customer(), name, args, order)
+        if order is not None:
+            verdict = await check_caps(self.policy, self.ledger, customer_id, order.id, amount)
+            if not verdict.allowed:
+                return ToolResult("", held=f"needs staff approval: {verdict.reason}",
+                                  amount=amount)
         token = action_token(name, args)
         if not (self.session.auto_confirm or self.approved_by or
                 token in self.session.confirmed):
             return ToolResult("", confirmation=Confirmation(
-                token, name, await self._summary(name, args, order), irreversible=WRITES[name]))
-        if order is not None:
-            amount = await self._refund_amount(name, args, order)
-            verdict = await check_caps(self.policy, self.ledger, customer_id, order.id, amount)
-            if not verdict.allowed:
-                return ToolResult("", held=f"needs staff approval: {verdict.reason}")
-            self._refund = amount
+                token, name, await self._summary(name, args, order, amount),
+                irreversible=WRITES[name]), amount=amount)
+        self._refund = amount
         self.session.confirmed.discard(token)
         return None
 
@@ -254,50 +268,10 @@ class ToolBox:
         elif self.session.customer_id is None:
             self.session.claimed_customer_id = customer_id
 
-    def _eligible(self, name: str, order: Order) -> None:
-        if name == "refund_order":
-            if order.status in (OrderStatus.CANCELLED, OrderStatus.PENDING):
-                raise ToolError(f"order {order.id} is {order.status.value}; nothing to refund "
-                                "beyond what a cancellation already returns")
-            return
-        if name.startswith(("cancel_pending", "modify_pending")):
-            if order.status is not OrderStatus.PENDING:
-                raise ToolError(f"order {order.id} is {order.status.value}; only pending "
-                                "orders can be changed or cancelled")
-        elif order.status is not OrderStatus.DELIVERED:
-            raise ToolError(f"order {order.id} is {order.status.value}; only delivered orders "
-                            "can be returned or exchanged")
-        elif self.policy.return_window_days is not None and order.delivered_at is not None:
-            now = datetime.now(order.delivered_at.tzinfo)
-            if now - order.delivered_at > timedelta(days=self.policy.return_window_days):
-                raise ToolError(f"order {order.id} was delivered more than "
-                                f"{self.policy.return_window_days} days ago")
-
-    async def _refund_amount(self, name: str, args: dict[str, Any], order: Order) -> float:
-        prices = {i.item_id: i.price for i in order.items}
-        if name == "cancel_pending_order":
-            return order.total
-        if name == "refund_order":
-            return round(float(args["amount"]), 2)
-        if name == "return_delivered_order_items":
-            return round(sum(prices.get(i, 0.0) for i in args["item_ids"]), 2)
-        if name in ("exchange_delivered_order_items", "modify_pending_order_items"):
-            old = sum(prices.get(i, 0.0) for i in args["item_ids"])
-            new = 0.0
-            for pid, item_id in zip(
-                [next((i.product_id for i in order.items if i.item_id == x), "")
-                 for x in args["item_ids"]], args["new_item_ids"], strict=False,
-            ):
-                try:
-                    variant = (await self.commerce.get_product(pid)).variant(item_id)
-                except CommerceError:
-                    variant = None
-                new += variant.price if variant else 0.0
-            return round(max(0.0, old - new), 2)
-        return 0.0
-
-    async def _summary(self, name: str, args: dict[str, Any], order: Order | None) -> str:
-        """The action in the shopper's words: item names and options, payment labels."""
+    async def _summary(self, name: str, args: dict[str, Any], order: Order | None,
+                       amount: float = 0.0) -> str:
+        """The action in the shopper's words: item names and options, payment labels, and
+        the money it gives back."""
         names = {i.item_id: f"{i.name} ({i.options_text()})" for i in (order.items if order
                                                                        else ())}
         items = "; ".join(names.get(i, i) for i in args.get("item_ids", []))
@@ -334,9 +308,11 @@ class ToolBox:
             args_new = ""
         if name == "cancel_pending_order":
             return (f"Cancel order {args['order_id']} ({args['reason']}). This cannot be "
-                    f"undone; the refund goes back to the original payment method.")
+                    f"undone; the refund of {self.money(amount)} goes back to the original "
+                    "payment method.")
         if name == "return_delivered_order_items":
-            return f"Return from order {args['order_id']}: {items}. Refund to {pay}."
+            return (f"Return from order {args['order_id']}: {items}. Refund of "
+                    f"{self.money(amount)} to {pay}.")
         if name == "exchange_delivered_order_items":
             return (f"Exchange in order {args['order_id']}: {items}, for {args_new}; "
                     f"any price difference via {pay}.")

@@ -296,6 +296,11 @@ class ActionLog:
     async def refunded_for_order(self, order_id: str) -> float:
         return await self.store.db.read(actions_sql.refunded, "order_id", order_id, 0.0)
 
+    async def done_tools(self) -> set[str]:
+        if self.conversation_id is None:
+            return set()
+        return await self.store.db.read(actions_sql.done_tools, self.conversation_id)
+
     async def refunded_for_customer(self, customer_id: str, days: int) -> float:
         since = time.time() - days * DAY
         return await self.store.db.read(actions_sql.refunded, "customer_id", customer_id, since)

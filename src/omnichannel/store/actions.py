@@ -34,3 +34,13 @@ def for_conversation(conn: sqlite3.Connection, conversation_id: int) -> list[sql
     return conn.execute(
         "SELECT * FROM actions WHERE conversation_id = ? ORDER BY id", (conversation_id,)
     ).fetchall()
+
+
+def done_tools(conn: sqlite3.Connection, conversation_id: int) -> set[str]:
+    """The tools that really acted in a conversation: writes that ran (approved by the
+    shopper, staff or a replay) and transfers to staff."""
+    rows = conn.execute(
+        "SELECT DISTINCT tool FROM actions WHERE conversation_id = ? AND (approved_by IS NOT "
+        "NULL OR (tool = 'transfer_to_human_agents' AND result = 'Transfer successful'))",
+        (conversation_id,)).fetchall()
+    return {r[0] for r in rows}
