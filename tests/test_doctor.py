@@ -59,3 +59,50 @@ async def test_closed_port_and_corrupt_database_fail_with_a_fix(tmp_path: Path) 
     assert "unreachable" in checks["channel slack"]["detail"]
     assert checks["store integrity"]["level"] == "fail"
     assert "restore" in checks["store integrity"]["fix"]
+
+
+def llm_config(folder: Path, models: str) -> Path:
+    path = write_config(folder, free_port())
+    path.write_text(path.read_text().replace("[agent]\n", '[agent]\nengine = "auto"\n', 1)
+                    + models)
+    return path
+
+
+async def test_llm_engine_without_the_extra_fails_naming_both_install_commands(
+        tmp_path: Path) -> None:
+    from tests.test_llm_setup import BLOCK_LITELLM
+
+    config = llm_config(tmp_path, '[models.routine]\nmodel = "openai/some-model"\n')
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", BLOCK_LITELLM + "from omnichannel.cli import main\n"
+        f"sys.exit(main(['--config', {str(config)!r}, 'doctor']))\n",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, cwd=ROOT)
+    out = (await asyncio.wait_for(proc.communicate(), 120))[0].decode()
+    assert proc.returncode == 2, out
+    assert "[FAIL] llm extra: litellm not installed; engine 'auto' needs the llm extra" in out
+    assert ("fix: `uv sync --frozen --extra llm` (uv) or `pip install 'omnichannel[llm]'` (pip)"
+            in out)
+    assert "Traceback" not in out
+
+
+async def test_llm_engine_with_the_extra_names_the_litellm_version(tmp_path: Path) -> None:
+    import importlib.metadata
+
+    from omnichannel import config as config_mod
+    from omnichannel.console.doctor import Report, _engine
+    from tests.fake_llm import FakeLLM, reply
+
+    fake = await FakeLLM().start()
+    try:
+        fake.script("fake-routine", reply("OK"))
+        path = llm_config(tmp_path, f'[models.routine]\nmodel = "openai/fake-routine"\n'
+                                    f'api_base = "{fake.base}"\napi_key = "test-key"\n')
+        report = Report(as_json=True)
+        await _engine(report, config_mod.load(path))
+    finally:
+        await fake.close()
+    checks = {c.name: c for c in report.checks}
+    version = importlib.metadata.version("litellm")
+    assert (checks["llm extra"].level, checks["llm extra"].detail) == (
+        "ok", f"litellm {version} installed")
+    assert checks["model routine"].level == "ok"

@@ -318,6 +318,11 @@ def engine_for(config: Config, name: str | None = None) -> Engine:
     name = name or config.agent.engine
     if name not in ("llm", "auto"):
         return make_engine(name)
+    from omnichannel.agent.llmsetup import missing_llm_extra
+    from omnichannel.config import ConfigError
+
+    if (missing := missing_llm_extra()) is not None:
+        raise ConfigError(config.source, [f"agent.engine: {name!r}: {missing}"])
     from omnichannel.agent.llm import LLMEngine, ModelSpec
     from omnichannel.agent.routing import RoutingRules
 

@@ -68,12 +68,10 @@ def cmd_service_install(args: argparse.Namespace) -> int:
 def _check_commerce(config: Config) -> None:
     """Problems `run` would only meet after starting: a missing extra, missing data."""
     if config.agent.engine in ("llm", "auto"):
-        import importlib.util
+        from omnichannel.agent.llmsetup import missing_llm_extra
 
-        if importlib.util.find_spec("litellm") is None:
-            raise ConfigError(config.source, [
-                f"agent.engine: {config.agent.engine!r} needs the LLM extra: "
-                "pip install 'omnichannel[llm]'"])
+        if (missing := missing_llm_extra()) is not None:
+            raise ConfigError(config.source, [f"agent.engine: {config.agent.engine!r}: {missing}"])
     if config.console.slack.enabled:
         import importlib.util
 

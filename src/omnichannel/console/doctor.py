@@ -136,15 +136,16 @@ async def _engine(r: Report, config: Config) -> None:
     if engine not in ("llm", "auto"):
         r.add("engine", "ok", engine)
         return
-    import importlib.util
+    from omnichannel.agent.llmsetup import load_litellm
 
-    models = config.models
-    if importlib.util.find_spec("litellm") is None or models.routine is None:
-        r.add("engine", "fail", f"{engine}: litellm or [models.routine] missing",
-              "pip install 'omnichannel[llm]' and set [models.routine]")
+    if not _llm_extra(r, engine):
         return
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    import litellm
+    models = config.models
+    if models.routine is None:
+        r.add("engine", "fail", f"{engine}: [models.routine] missing",
+              "set [models.routine] model (and api_base, api_key); see docs/llm.md")
+        return
+    litellm = load_litellm()
 
     for route, m in (("routine", models.routine), ("complex", models.complex)):
         if m is None:
@@ -160,6 +161,25 @@ async def _engine(r: Report, config: Config) -> None:
         except Exception as exc:
             r.add(f"model {route}", "fail", f"{m.model}: {type(exc).__name__}: {str(exc)[:160]}",
                   f"check [models.{route}] model, api_base and the API key")
+
+
+def _llm_extra(r: Report, engine: str) -> bool:
+    """The llm extra's check line, read from the package metadata: no litellm import."""
+    import importlib.metadata
+
+    from omnichannel.agent.llmsetup import EXTRA, INSTALL, missing_modules
+
+    missing = missing_modules()
+    if missing:
+        r.add(f"{EXTRA} extra", "fail", f"{' and '.join(missing)} not installed; engine "
+              f"{engine!r} needs the {EXTRA} extra", INSTALL)
+        return False
+    try:
+        version = importlib.metadata.version("litellm")
+    except importlib.metadata.PackageNotFoundError:
+        version = "(version unknown)"
+    r.add(f"{EXTRA} extra", "ok", f"litellm {version} installed")
+    return True
 
 
 async def _store(r: Report, config: Config) -> None:
