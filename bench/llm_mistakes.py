@@ -105,11 +105,15 @@ enabled = true
 
 
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="llm-mistakes-") as tmp:
+        return await _bench(args, Path(tmp))
+
+
+async def _bench(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     from tests.adversarial_llm import PATHS, Stage, gateway_toml, run
     from tests.fake_llm import FakeLLM
 
     started = time.monotonic()
-    tmp = Path(tempfile.mkdtemp(prefix="llm-mistakes-"))
     stage = Stage(tmp / "shop")
     mistakes = [m for m in stage.mistakes if m.name.startswith(tuple(args.only or [""]))]
     paths = [p for p in PATHS if not args.path or p.name in args.path]
