@@ -601,6 +601,12 @@ async def test_metrics_parse_with_prometheus_clients_own_parser(tmp_path: Path) 
         await rt.store.commit_turn(TurnWrite(crash.conversation_id, (), [], usage={
             "model": "gpt-x", "tier": "routine", "prompt_tokens": 120, "completion_tokens": 30,
             "cost_usd": 0.0004, "calls": 2, "latency_ms": 850}))
+        # A turn whose every model call failed (the rules answered): failures, no model turn.
+        await rt.store.commit_turn(TurnWrite(slow.conversation_id, (), [], usage={
+            "model": "gpt-x", "tier": "routine", "calls": 0, "failures": [
+                {"model": "gpt-x", "error": "rate_limit", "latency_s": 0.2, "status": 429},
+                {"model": "gpt-x", "error": "rate_limit", "latency_s": 0.3, "status": 429},
+                {"model": "gpt-y", "error": "timeout", "latency_s": 5.0}]}))
         await rt.store.db.write(sql.record_csat, crash.conversation_id, 4, "agent")
 
         resp = await client.get("/metrics")
@@ -642,6 +648,10 @@ async def test_metrics_parse_with_prometheus_clients_own_parser(tmp_path: Path) 
     assert value("omnichannel_llm_calls_total", model="gpt-x", tier="routine") == 2
     assert value("omnichannel_llm_cost_usd_total", model="gpt-x", tier="routine") == 0.0004
     assert value("omnichannel_llm_turn_seconds_sum", model="gpt-x", tier="routine") == 0.85
+    assert value("omnichannel_llm_turns_total", model="gpt-x", tier="routine") == 1
+    assert value("omnichannel_llm_failures_total", model="gpt-x", error="rate_limit") == 2
+    assert value("omnichannel_llm_failures_total", model="gpt-y", error="timeout") == 1
+    assert value("omnichannel_llm_failure_seconds_total", model="gpt-y", error="timeout") == 5
     assert value("omnichannel_csat_ratings_total", by="agent") == 1
     assert value("omnichannel_csat_score_total", by="agent") == 4
     assert value("omnichannel_component_up", component="loopback") == 1

@@ -57,6 +57,19 @@ class Turn:
 
 
 @dataclass(frozen=True, slots=True)
+class ModelFailure:
+    """One model call that failed: which model, what kind of error, how long it took."""
+
+    model: str
+    error: str  # "rate_limit" | "timeout" | "server_error" | "connection" | "auth" |
+    # "bad_request" | "malformed" | "other"
+    latency_s: float = 0.0
+    status: int | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class Usage:
     """What the model calls of one turn cost."""
 
@@ -69,3 +82,5 @@ class Usage:
     fallbacks: tuple[str, ...] = ()
     # Seconds spent waiting on the model in this turn (all its calls), for /metrics.
     latency_s: float = 0.0
+    # Calls that failed (each retry or fallback step), answered or not in the end.
+    failures: tuple[ModelFailure, ...] = ()

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from omnichannel.analytics.cost import Costs, Prices, Route, Savings, costs, num
+from omnichannel.analytics.cost import Costs, Failure, Prices, Route, Savings, costs, num
 from omnichannel.analytics.resolution import Outcome, Pending, Rule, fin, outcome, zendesk
 from omnichannel.analytics.revenue import Revenue, influenced
 from omnichannel.analytics.settings import AnalyticsSettings
@@ -119,6 +119,7 @@ class Report:
     categories: list[Category] = field(default_factory=list)
     csat: list[Csat] = field(default_factory=list)
     routes: list[Route] = field(default_factory=list)
+    model_failures: list[Failure] = field(default_factory=list)
     cost_usd: float = 0.0
     cost_per_conversation: float | None = None
     cost_per_resolution: float | None = None
@@ -318,6 +319,7 @@ def _csat(outcomes: list[Outcome]) -> list[Csat]:
 
 def _cost(report: Report, c: Costs) -> None:
     report.routes, report.cost_usd, report.savings = c.routes, c.total_usd, c.savings
+    report.model_failures = c.failures
     n, actual = report.conversations, c.total_usd
     report.cost_per_conversation = round(actual / n, 6) if n else None
     report.cost_per_resolution = round(actual / report.resolved, 6) if report.resolved else None

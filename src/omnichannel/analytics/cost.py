@@ -25,6 +25,16 @@ class Route:
 
 
 @dataclass(frozen=True, slots=True)
+class Failure:
+    """Failed model calls of one model and kind of error (they cost time, not tokens)."""
+
+    model: str
+    error: str
+    calls: int
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
 class Prices:
     """The complex model's per-token prices, for what routing saved."""
 
@@ -57,6 +67,7 @@ class Costs:
     routes: list[Route]
     total_usd: float
     savings: Savings
+    failures: list[Failure]
 
 
 def usage_of(h: History) -> list[dict[str, object]]:
@@ -75,8 +86,17 @@ def costs(histories: list[History], prices: Prices) -> Costs:
     routes: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0] * 5)
     actual = counterfactual = prompt_sum = completion_sum = 0.0
     model_turns = rule_turns = 0
+    failed: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
     for h in histories:
-        usage = usage_of(h)
+        events = usage_of(h)
+        for u in events:
+            for f in u.get("failures") or ():  # type: ignore[attr-defined]
+                if isinstance(f, dict):
+                    row = failed[(str(f.get("model") or "-"), str(f.get("error") or "other"))]
+                    row[0] += 1
+                    row[1] += num(f.get("latency_s"))
+        # A turn whose every call failed was answered by the rules: not a model turn.
+        usage = [u for u in events if num(u.get("calls", 1)) > 0]
         agent_turns = sum(m.role == "agent" for m in h.messages)
         rule_turns += max(0, agent_turns - len(usage))
         for u in usage:
@@ -103,9 +123,11 @@ def costs(histories: list[History], prices: Prices) -> Costs:
               completion_tokens=int(r[3]), cost_usd=round(r[4], 6))
         for (t, m), r in sorted(routes.items())
     ]
+    failures = [Failure(m, e, int(v[0]), round(v[1], 3))
+                for (m, e), v in sorted(failed.items())]
     return Costs(routes_out, round(actual, 6),
                  _savings(prices, actual, counterfactual, model_turns, rule_turns, prompt_sum,
-                          completion_sum))
+                          completion_sum), failures)
 
 
 def _savings(prices: Prices, actual: float, counterfactual: float, model_turns: int,

@@ -135,6 +135,15 @@ def render(snap: sql.MetricsSnapshot, runtime: Any = None, now: float | None = N
     x.family("omnichannel_llm_cost_usd_total", "counter",
              "Model cost in US dollars, per model and route.",
              (({"model": m, "tier": t}, v[4]) for (m, t), v in llm))
+    failures = sorted(snap.llm_failures.items())
+    x.family("omnichannel_llm_failures_total", "counter",
+             "Model calls that failed (each retry and fallback step), per model and kind of "
+             "error: rate_limit, timeout, server_error, connection, auth, bad_request, "
+             "malformed, other.",
+             (({"model": m, "error": e}, v[0]) for (m, e), v in failures))
+    x.family("omnichannel_llm_failure_seconds_total", "counter",
+             "Seconds spent on model calls that failed, per model and kind of error.",
+             (({"model": m, "error": e}, v[1]) for (m, e), v in failures))
     if snap.llm_latency:
         x.summary("omnichannel_llm_turn_seconds",
                   "Seconds a model turn took, where the turn recorded it.",

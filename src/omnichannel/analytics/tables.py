@@ -106,6 +106,10 @@ def text(report: Report) -> str:
                                                "prompt tokens", "completion tokens", "cost"],
                        [[x.tier, x.model, x.turns, x.calls, x.prompt_tokens,
                          x.completion_tokens, money(x.cost_usd)] for x in r.routes]))
+    if r.model_failures:
+        parts.append(table(f"Failed model calls: {sum(f.calls for f in r.model_failures)}",
+                           ["model", "error", "calls", "seconds"],
+                           [[f.model, f.error, f.calls, f.seconds] for f in r.model_failures]))
     s = r.savings
     rows: list[list[object]] = [
         ["total", money(r.cost_usd)],
@@ -179,6 +183,9 @@ def rows(report: Report) -> Iterator[tuple[str, str, str, object]]:
     for x in r.routes:
         for key in ("turns", "calls", "prompt_tokens", "completion_tokens", "cost_usd"):
             yield "route", f"{x.tier}/{x.model}", key, getattr(x, key)
+    for f in r.model_failures:
+        yield "model_failure", f"{f.model}/{f.error}", "calls", f.calls
+        yield "model_failure", f"{f.model}/{f.error}", "seconds", f.seconds
     if r.savings is not None:
         for key in ("all_complex_usd", "saved_on_model_turns_usd", "rule_turns",
                     "rule_turns_estimate_usd", "saved_usd"):

@@ -274,6 +274,8 @@ class MetricsSnapshot:
     llm: dict[tuple[str, str], list[float]] = field(default_factory=dict)
     # (model, tier) -> seconds of each model turn that recorded its latency
     llm_latency: dict[tuple[str, str], list[float]] = field(default_factory=dict)
+    # (model, error kind) -> [failed calls, seconds spent on them]
+    llm_failures: dict[tuple[str, str], list[float]] = field(default_factory=dict)
     csat: dict[str, list[int]] = field(default_factory=dict)  # by -> [count, sum]
 
 
@@ -329,15 +331,26 @@ def _metrics(conn: sqlite3.Connection, lag_window: float) -> MetricsSnapshot:
         "SUM(COALESCE(json_extract(detail, '$.prompt_tokens'), 0)), "
         "SUM(COALESCE(json_extract(detail, '$.completion_tokens'), 0)), "
         "SUM(COALESCE(json_extract(detail, '$.cost_usd'), 0)) "
-        "FROM events WHERE kind = 'llm_usage' GROUP BY 1, 2"
-    ):
+        "FROM events WHERE kind = 'llm_usage' "
+        "AND COALESCE(json_extract(detail, '$.calls'), 1) > 0 GROUP BY 1, 2"
+    ):  # a turn whose every call failed was answered by the rules: not a model turn
         snap.llm[(r[0], r[1])] = [float(x or 0) for x in r[2:]]
+    for r in conn.execute(
+        "SELECT COALESCE(json_extract(f.value, '$.model'), ''), "
+        "COALESCE(json_extract(f.value, '$.error'), 'other'), COUNT(*), "
+        "SUM(COALESCE(json_extract(f.value, '$.latency_s'), 0)) "
+        "FROM events e, json_each(e.detail, '$.failures') f "
+        "WHERE e.kind = 'llm_usage' AND json_type(e.detail, '$.failures') = 'array' "
+        "GROUP BY 1, 2"
+    ):
+        snap.llm_failures[(r[0], r[1])] = [float(r[2]), float(r[3] or 0)]
     for r in conn.execute(
         "SELECT COALESCE(json_extract(detail, '$.model'), ''), "
         "COALESCE(json_extract(detail, '$.tier'), ''), "
         "COALESCE(json_extract(detail, '$.latency_s'), "
         "json_extract(detail, '$.latency_ms') / 1000.0) FROM events "
-        "WHERE kind = 'llm_usage' AND (json_extract(detail, '$.latency_s') IS NOT NULL "
+        "WHERE kind = 'llm_usage' AND COALESCE(json_extract(detail, '$.calls'), 1) > 0 "
+        "AND (json_extract(detail, '$.latency_s') IS NOT NULL "
         "OR json_extract(detail, '$.latency_ms') IS NOT NULL)"
     ):
         snap.llm_latency.setdefault((r[0], r[1]), []).append(float(r[2]))
