@@ -337,11 +337,7 @@ def engine_for(config: Config, name: str | None = None) -> Engine:
         return [first] + [ModelSpec(f, **base) for f in m.fallbacks]  # type: ignore[arg-type]
 
     r = config.routing
-    rules = RoutingRules(builtin_min_confidence=r.builtin_min_confidence,
-                         long_conversation_messages=r.long_conversation_messages,
-                         complex_when_upset=r.complex_when_upset,
-                         complex_for_multi_step_writes=r.complex_for_multi_step_writes,
-                         complex_after_failure=r.complex_after_failure)
+    rules = RoutingRules(**{k: getattr(r, k) for k in RoutingRules.__dataclass_fields__})
     return LLMEngine(chain(config.models.routine), chain(config.models.complex) or None,
                      mode=name, rules=rules, max_steps=r.max_steps)
 

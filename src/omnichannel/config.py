@@ -258,6 +258,11 @@ class RoutingConfig(Section):
     """When `engine = "auto"` sends a turn to no model, the routine or the complex model."""
 
     builtin_min_confidence: float = Field(0.6, ge=0, le=1)
+    # The rules' draft goes out only for intents whose held-out predictions were right this
+    # often from the draft's confidence up (docs/llm.md); 0 trusts every confident draft.
+    rules_min_precision: float = Field(0.95, ge=0, le=1)
+    # The shopper's tone score (0 calm .. 1 furious) from which the complex model answers.
+    upset_from: float = Field(0.3, ge=0, le=1)
     long_conversation_messages: int = Field(16, ge=1)
     complex_when_upset: bool = True
     complex_for_multi_step_writes: bool = True

@@ -24,7 +24,7 @@ from omnichannel.agent.understanding.normalize import for_classifier
 log = logging.getLogger(__name__)
 
 # Bump when features or training change in a way the data fingerprint cannot see.
-MODEL_VERSION = "5"
+MODEL_VERSION = "6"
 FOLDS = 4
 
 
@@ -84,17 +84,32 @@ class IntentModel:
     """A trained classifier for one language."""
 
     def __init__(self, lang: str, pipeline: Any, temperature: float,
-                 heldout_accuracy: float, heldout_ece: float = float("nan")) -> None:
+                 heldout_accuracy: float, heldout_ece: float = float("nan"),
+                 heldout: dict[str, tuple[tuple[float, bool], ...]] | None = None) -> None:
         self.lang = lang
         self.pipeline = pipeline
         self.temperature = temperature
         self.heldout_accuracy = heldout_accuracy
         # Expected calibration error on held-out folds: |confidence - accuracy|, weighted.
         self.heldout_ece = heldout_ece
+        # Per predicted intent, its held-out predictions (confidence, right): routing trusts
+        # the rules only where they are measured to be right.
+        self.heldout = heldout or {}
         self.intents: tuple[str, ...] = tuple(str(c) for c in pipeline.classes_)
 
     def predict(self, text: str) -> Prediction:
         return self.predict_many([text])[0]
+
+    def trusted_from(self, intent: str, precision: float, support: int = 20) -> float:
+        """The lowest confidence from which held-out predictions of `intent` were right at
+        least `precision` of the time (over at least `support` of them); above 1 if never."""
+        points = self.heldout.get(intent, ())
+        best, right = 1.01, 0
+        for n, (conf, ok) in enumerate(points, 1):
+            right += ok
+            if n >= support and right / n >= precision:
+                best = conf
+        return best
 
     def predict_many(self, texts: Sequence[str]) -> list[Prediction]:
         scores = self.pipeline.decision_function([for_classifier(t) for t in texts])
@@ -132,7 +147,23 @@ def train(lang: str, examples: Sequence[corpus.Example]) -> IntentModel:
     temperature = _fit_temperature(held_scores, held_labels)
     pipeline = _pipeline().fit(texts, labels)
     return IntentModel(lang, pipeline, temperature, right / len(texts),
-                       _ece(held_scores, held_labels, temperature))
+                       _ece(held_scores, held_labels, temperature),
+                       _precision(held_scores, held_labels, temperature, classes))
+
+
+def _precision(scores: Any, labels: Sequence[int], temperature: float,
+               classes: Sequence[str]) -> dict[str, tuple[tuple[float, bool], ...]]:
+    """Per predicted intent, its held-out predictions as (confidence, right), most confident
+    first: what `trusted_from` reads."""
+    import numpy as np
+
+    probs = _softmax(scores, temperature)
+    conf, guess = probs.max(axis=1), probs.argmax(axis=1)
+    right = guess == np.asarray(labels)
+    out: dict[str, list[tuple[float, bool]]] = {}
+    for c, g, r in zip(conf.tolist(), guess.tolist(), right.tolist(), strict=True):
+        out.setdefault(classes[g], []).append((round(c, 4), bool(r)))
+    return {k: tuple(sorted(v, key=lambda p: -p[0])) for k, v in out.items()}
 
 
 def _ece(scores: Any, labels: Sequence[int], temperature: float, bins: int = 10) -> float:
@@ -197,6 +228,10 @@ class ModelShelf:
         """Start loading in the background (the daemon calls this at start-up)."""
         threading.Thread(target=self.get, args=(lang,), name=f"intents-{lang}",
                          daemon=True).start()
+
+    def loaded(self, lang: str = "en") -> bool:
+        """The language's model is in memory (get() will not wait)."""
+        return lang in self._models
 
     def get(self, lang: str = "en") -> IntentModel:
         model = self._models.get(lang)
