@@ -320,3 +320,24 @@ def test_fast_enough_for_every_reply() -> None:
             claims(reply)
         best = min(best, (time.perf_counter() - started) / 20)
     assert best < 0.002  # about 0.5 ms for these twelve sentences on one core
+
+
+@pytest.mark.parametrize(("text", "kind", "backer"), [
+    ("Done: your exchange is registered.", "exchange", "exchange_delivered_order_items"),
+    ("Done: your new Merino Crew Base Layer is on its way.", "ship",
+     "exchange_delivered_order_items"),
+    ("Your new boots will ship tomorrow.", "ship", "exchange_delivered_order_items"),
+    ("All set!", "action", "cancel_pending_order"),
+    ("Done.", "action", "modify_pending_order_address"),
+    ("Sorted: the replacement sizes are coming.", "ship", "exchange_delivered_order_items"),
+])
+def test_claims_made_without_a_verb_of_the_action(text: str, kind: str, backer: str) -> None:
+    (found,) = claims(text)
+    assert found.kind == kind
+    assert unbacked(text, ()) and not unbacked(text, {backer})
+
+
+@pytest.mark.parametrize("text", ["Is that done?", "Done with your order? Tell me.",
+                                  "Your order is on its way.", "Let me know when you're done."])
+def test_questions_and_status_about_done_are_not_claims(text: str) -> None:
+    assert claims(text) == []

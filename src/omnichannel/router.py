@@ -364,8 +364,9 @@ class Router:
         def defer(tool: str) -> bool:
             return auto.mode(WRITE_CATEGORY.get(tool, "other")) != "autonomous"
 
+        words = " ".join(m.text for m in pending.history if m.role is Role.CUSTOMER)
         return ToolBox(self.commerce, session, self.policy, conversation_key=f"conv-{conv.id}",
-                       currency=self.config.brand.currency,
+                       currency=self.config.brand.currency, shopper_words=words,
                        ledger=log_, recorder=log_, defer=defer)
 
     async def _respond(

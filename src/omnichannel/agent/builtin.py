@@ -9,6 +9,7 @@ confirmation question, an answer to the slot question, an escape, or a new reque
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import replace
@@ -17,12 +18,15 @@ from omnichannel.agent import answers, catalog, cues, intents, slots, understand
 from omnichannel.agent.dialogue import State
 from omnichannel.agent.engine import Deps, new_customer_messages
 from omnichannel.agent.orders import TASKS, OrderFlow
+from omnichannel.agent.outgoing import shopper_text
 from omnichannel.agent.turn import Handoff, HandoffReason, Turn
 from omnichannel.agent.understanding import Prediction, Reading, entities
 from omnichannel.agent.understanding.confirm import Answer, decide
 from omnichannel.agent.understanding.tone import assess
 from omnichannel.commerce import CommerceError
 from omnichannel.conversation import Button, Conversation, Message, Role
+
+log = logging.getLogger(__name__)
 
 # The classifier must be this sure to act on an intent; below it, only a help-center
 # passage that plainly answers the question is given, else an honest "not sure".
@@ -69,6 +73,9 @@ _SAFETY = {
 }
 
 
+_UNSAID = "Sorry, something went wrong on my side with that answer. Could you ask it another way?"
+
+
 class BuiltinEngine:
     name = "builtin"
     history = 12  # earlier messages tell repetition (anger) from a first complaint
@@ -77,6 +84,18 @@ class BuiltinEngine:
         understanding.warm()
 
     async def respond(
+        self, conversation: Conversation, history: Sequence[Message], deps: Deps
+    ) -> Turn:
+        turn = await self._respond(conversation, history, deps)
+        # The rules write their own words, but they quote the shop's errors and texts: the
+        # same output filter as the model's keeps internals (JSON, ids, tool names) out.
+        clean = shopper_text(turn.text)
+        if clean == turn.text:
+            return turn
+        log.warning("internal text kept out of a reply", extra={"intent": turn.intent})
+        return replace(turn, text=clean or _UNSAID, failed=turn.failed or not clean)
+
+    async def _respond(
         self, conversation: Conversation, history: Sequence[Message], deps: Deps
     ) -> Turn:
         burst = new_customer_messages(history)

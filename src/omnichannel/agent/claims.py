@@ -53,6 +53,7 @@ CAPABILITIES: Mapping[str, Capability] = {
     "transfer_to_human_agents": Capability(frozenset({"handoff"})),  # a person replies here
 }
 HANDED_OFF = frozenset({"handoff"})  # this turn hands off: a person will indeed reply
+ANY = "action"  # "Done!", "All set": some action, named by nothing in the sentence
 # No tool does these, so nothing ever backs them: phone calls, discounts and coupons, a free
 # replacement shipment, a waived fee.
 NEVER = frozenset({"callback", "discount", "replacement"})
@@ -149,6 +150,10 @@ class Language:
     routine: str  # emails every order gets
     record: str  # a done thing read from the shop's records, not done now
     by_person: str  # "reviewed by our team"
+    # A sentence that opens by declaring the job finished ("Done: ...", "All set!").
+    finished: str = r"^\W*$"
+    # New items or a replacement said to be coming ("your new boots are on their way").
+    coming: str = r"^\W*$"
 
 
 _EN_VERBS = (
@@ -333,6 +338,12 @@ ENGLISH = Language(
            r"|hours?) ago\b|\bearlier (?:today|this \w+)\b|\bshows?\b|\bshowing\b|\bmarked\b"
            r"|\bstatus\b|\baccording to\b|\brecords? (?:show|say|indicate)",
     by_person=r"\bby (?:a |an |the |our |one of )",
+    finished=r"^\W*(?:(?:all |it'?s |it is |that'?s |that is )?done|all set|all sorted"
+             r"|sorted|success(?:fully)?|completed?|finished)\b\s*(?:[:!.,-]|$)",
+    coming=r"\b(?:your|the) (?:new|replacement|exchanged?) [\w\s-]{0,60}?\b(?:is|are|will be)"
+           r" (?:on (?:its|their|the) way|coming|being (?:sent|shipped))\b"
+           r"|\b(?:your|the) (?:new|replacement|exchanged?) [\w\s-]{0,60}?\bwill (?:ship|arrive"
+           r"|be (?:sent|shipped|delivered))\b",
 )
 LANGUAGES: Mapping[str, Language] = {"en": ENGLISH}
 
@@ -389,6 +400,8 @@ class _Compiled:
     routine: re.Pattern[str]
     record: re.Pattern[str]
     by_person: re.Pattern[str]
+    finished: re.Pattern[str]
+    coming: re.Pattern[str]
 
 
 _TOKEN = re.compile(r"\w+(?=n't\b)|n't\b|'(?:ll|ve|m|re|d|s)\b|\w+(?:[-.]\w+|,\d{3}\b)*|[^\w\s]",
@@ -446,6 +459,8 @@ def _compiled(code: str) -> _Compiled:
         routine=re.compile(lang.routine, flags),
         record=re.compile(lang.record, flags),
         by_person=re.compile(lang.by_person, flags),
+        finished=re.compile(lang.finished, flags),
+        coming=re.compile(lang.coming, flags),
     )
 
 
@@ -474,6 +489,8 @@ def unbacked(text: str, done: Collection[str], *, handed_off: bool = False,
              pending: Collection[str] = (), lang: str = "en") -> list[Claim]:
     """The claims in `text` that nothing backs."""
     now = backed_kinds(done) | (HANDED_OFF if handed_off else frozenset())
+    if now - HANDED_OFF:
+        now |= {ANY}  # "Done!" is true of whatever write ran
     later = backed_kinds(pending)
     return [f.claim for f in _found(text, lang)
             if f.claim.kind not in now and not (f.conditional and f.claim.kind in later)]
@@ -487,9 +504,21 @@ def _found(text: str, lang: str) -> list[_Found]:
     for sep in [*_SENTENCE.finditer(norm), None]:
         end = sep.start() if sep else len(norm)
         if norm[start:end].strip():
-            out.extend(_sentence(c, norm[start:end], text[start:end]))
+            found = _sentence(c, norm[start:end], text[start:end])
+            out.extend(found or _set_phrases(c, norm[start:end], text[start:end]))
         start = sep.end() if sep else end
     return out
+
+
+def _set_phrases(c: _Compiled, s: str, raw: str) -> list[_Found]:
+    """Claims made without a verb of the action: "Done: your exchange is registered.",
+    "All set!", "your new boots are on their way"."""
+    if c.coming.search(s):
+        return [_Found(Claim(raw.strip(), "ship", "will"), False)]
+    if c.finished.search(s):
+        kinds = [k for k in _cues(c, s) if k != "handoff"]
+        return [_Found(Claim(raw.strip(), kinds[0] if kinds else ANY, "done"), False)]
+    return []
 
 
 def _tokens(s: str) -> list[_Tok]:

@@ -1,10 +1,15 @@
 """The LLM engine: a litellm tool-calling loop over the same tools and guardrails.
 
-Routing (`auto`): the built-in engine drafts first; a confident draft is sent with no model
-call, other turns go to the routine or the complex model (see routing.py). Each tier is a
-chain (primary, then fallbacks); when the whole chain fails the built-in engine answers, and
-when it cannot either, an honest holding reply and a handoff do. litellm is imported only
-when an LLM engine is built.
+Routing (`auto`): the built-in engine drafts first; its draft is sent with no model call only
+where the rules are measured to be right, and an upset shopper or a request for several
+writes goes to the complex model (routing.py). Each tier is a chain (primary, then
+fallbacks); when the whole chain fails the built-in engine answers, and when it cannot
+either, an honest holding reply and a handoff do.
+
+What the model writes reaches the shopper only through three checks: the output filter
+(nothing addressed to the model), the claim checker (nothing said to be done, or promised,
+that no action backs) and the confirmation rule (the exact summary of a write waiting for a
+yes is always shown).
 """
 
 from __future__ import annotations
@@ -12,168 +17,75 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
+import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from omnichannel.agent import intents
+from omnichannel.agent import intents, modelnotes, understanding
 from omnichannel.agent.builtin import BuiltinEngine
+from omnichannel.agent.claims import claims, unbacked
 from omnichannel.agent.engine import Deps, new_customer_messages
 from omnichannel.agent.knowledge import rerank
-from omnichannel.agent.promises import broken_promises
+from omnichannel.agent.llmsetup import register_prices
+from omnichannel.agent.modelclient import (
+    Completion,
+    ModelClient,
+    ModelSpec,
+    ModelsUnavailable,
+    ToolCall,
+)
+from omnichannel.agent.outgoing import shopper_text
 from omnichannel.agent.prompt import build_messages
-from omnichannel.agent.routing import RoutingRules, Tier, route
-from omnichannel.agent.turn import Handoff, HandoffReason, Turn, Usage
+from omnichannel.agent.routing import RoutingRules, Signals, Tier, route, signals
+from omnichannel.agent.tools import ToolBox
+from omnichannel.agent.turn import Handoff, HandoffReason, ModelFailure, Turn, Usage
+from omnichannel.agent.understanding.classifier import SHELF
 from omnichannel.agent.understanding.confirm import is_no, is_yes
 from omnichannel.commerce import CommerceError, Customer, Order
 from omnichannel.conversation import Button, Conversation, Message
 
+__all__ = ["LLMEngine", "LLMState", "ModelClient", "ModelSpec"]
+
 log = logging.getLogger(__name__)
 
 YES_NO = (Button("Yes, go ahead", "yes"), Button("No", "no"))
-HOLDING = ("Sorry, I can't answer this properly right now, so I've passed it to our team; "
-           "a person will reply here.")
-
-
-@dataclass(frozen=True, slots=True)
-class ModelSpec:
-    model: str
-    api_base: str | None = None
-    api_key: str | None = None
-    timeout: float = 30.0
-    max_tokens: int = 800
-    input_cost_per_token: float | None = None
-    output_cost_per_token: float | None = None
-    free: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class ToolCall:
-    id: str
-    name: str
-    arguments: str
-
-
-@dataclass(frozen=True, slots=True)
-class Completion:
-    text: str
-    tool_calls: tuple[ToolCall, ...]
-    model: str
-    prompt_tokens: int
-    completion_tokens: int
-    cost: float
-
-
-class ModelsUnavailable(Exception):
-    """Every model of the chain failed for this call."""
-
-
-def load_litellm() -> Any:
-    """Import litellm on first use, with the offline price map (no network at import)."""
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    import litellm
-
-    litellm.suppress_debug_info = True
-    litellm.telemetry = False
-    return litellm
-
-
-def register_prices(specs: Sequence[ModelSpec]) -> None:
-    """Models litellm has no price for get the configured one."""
-    litellm = load_litellm()
-    for spec in specs:
-        if spec.input_cost_per_token is not None or spec.output_cost_per_token is not None:
-            litellm.register_model({spec.model: {
-                "input_cost_per_token": spec.input_cost_per_token or 0.0,
-                "output_cost_per_token": spec.output_cost_per_token or 0.0,
-                "litellm_provider": spec.model.split("/")[0] if "/" in spec.model else "openai",
-                "mode": "chat",
-            }})
-
-
-class ModelClient:
-    """One completion through a chain of models, with litellm."""
-
-    async def complete(
-        self, chain: Sequence[ModelSpec], messages: list[dict[str, Any]],
-        tools: list[dict[str, Any]], failed: list[str],
-    ) -> Completion:
-        litellm = load_litellm()
-        for spec in chain:
-            for attempt in (1, 2):
-                try:
-                    resp = await litellm.acompletion(
-                        model=spec.model, messages=messages, tools=tools or None,
-                        api_base=spec.api_base or None, api_key=spec.api_key or None,
-                        timeout=spec.timeout, max_tokens=spec.max_tokens, num_retries=0,
-                    )
-                    return self._parse(litellm, spec, resp)
-                except asyncio.CancelledError:
-                    raise
-                except Exception as exc:  # any provider failure moves down the chain
-                    wait = _retry_after(exc)
-                    log.warning("model call failed", extra={
-                        "model": spec.model, "error": f"{type(exc).__name__}: {exc}"[:300]})
-                    if attempt == 1 and wait is not None and wait <= 2.0:
-                        await asyncio.sleep(wait)
-                        continue
-                    failed.append(spec.model)
-                    break
-        raise ModelsUnavailable(", ".join(failed))
-
-    @staticmethod
-    def _parse(litellm: Any, spec: ModelSpec, resp: Any) -> Completion:
-        message = resp.choices[0].message
-        calls = tuple(
-            ToolCall(c.id or f"call_{i}", c.function.name or "", c.function.arguments or "")
-            for i, c in enumerate(message.tool_calls or [])
-        )
-        text = message.content or ""
-        if not calls and not text.strip():
-            raise ValueError("the model returned neither text nor a tool call")
-        hidden = getattr(resp, "_hidden_params", None) or {}
-        cost = hidden.get("response_cost")
-        if cost is None:  # litellm computed none: ask it once
-            try:
-                cost = litellm.completion_cost(completion_response=resp)
-            except Exception:
-                cost = 0.0
-        cost = float(cost or 0.0)
-        if cost == 0.0 and not spec.free:
-            log.warning("model cost unknown: set input/output_cost_per_token or free = true",
-                        extra={"model": spec.model})
-        usage = getattr(resp, "usage", None)
-        return Completion(text, calls, spec.model, int(getattr(usage, "prompt_tokens", 0) or 0),
-                          int(getattr(usage, "completion_tokens", 0) or 0), cost)
-
-
-def _retry_after(exc: Exception) -> float | None:
-    if "RateLimit" not in type(exc).__name__:
-        return None
-    response = getattr(exc, "response", None)
-    headers = getattr(response, "headers", None) or {}
-    try:
-        return float(headers.get("retry-after", 1.0))
-    except (TypeError, ValueError):
-        return 1.0
+# The router's handoff notice follows a handoff: the holding reply only says why.
+HOLDING = "Sorry, I can't answer this properly right now."
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|\n+")
 
 
 @dataclass
-class _Tally:
+class _Run:
+    """One model turn's bookkeeping: usage, failed calls, what was said to the model."""
+
+    tier: Tier
     model: str = ""
     prompt: int = 0
     completion: int = 0
     cost: float = 0.0
     calls: int = 0
     waited: float = 0.0
+    failed: list[ModelFailure] = field(default_factory=list)
+    internal: list[str] = field(default_factory=list)  # tool and system notes to the model
+    labels: dict[str, str] = field(default_factory=dict)  # payment method id -> label
+    held: list[str] = field(default_factory=list)  # plain words for each held write
 
     def add(self, c: Completion) -> None:
         self.model, self.calls = c.model, self.calls + 1
         self.prompt += c.prompt_tokens
         self.completion += c.completion_tokens
         self.cost += c.cost
+
+    def usage(self) -> Usage | None:
+        if not self.calls and not self.failed:
+            return None
+        return Usage(model=self.model or (self.failed[0].model if self.failed else ""),
+                     prompt_tokens=self.prompt, completion_tokens=self.completion,
+                     cost_usd=round(self.cost, 8), calls=self.calls, tier=self.tier.value,
+                     fallbacks=tuple(dict.fromkeys(f.model for f in self.failed)),
+                     latency_s=round(self.waited, 4), failures=tuple(self.failed))
 
 
 @dataclass
@@ -200,6 +112,20 @@ class LLMState:
             return cls()
         pending = list(raw.pop("llm_pending", []))
         return cls(pending, raw)
+
+    @property
+    def rules_mid_task(self) -> bool:
+        """The built-in engine was asking for a detail or a yes."""
+        return bool(self.other.get("asking") or self.other.get("pending"))
+
+    def model_took_over(self) -> None:
+        """The model answered: the rules' open question and unconfirmed write are void (a
+        later "yes" must not run what the rules proposed before); remembered facts stay."""
+        for key in ("pending", "asking"):
+            if self.other.get(key):
+                self.other[key] = None
+        self.other["tasks"] = []
+        self.other["misses"] = 0
 
 
 class LLMEngine:
@@ -234,104 +160,155 @@ class LLMEngine:
         button = burst[-1].button_value if burst else None
         if intents.red_flag(text) or intents.wants_person(text, button):
             return await self.builtin.respond(conversation, history, deps)  # never a model
+        state = LLMState.from_json(conversation.agent_state)
         draft = None
-        if self.name == "auto" and not LLMState.from_json(conversation.agent_state).pending:
+        if self.name == "auto" and not state.pending:
             draft = await self.builtin.respond(conversation, history, deps)
-        tier = route(self.rules, conversation, history, text, draft)
+        tier = route(self.rules, conversation, history,
+                     await self._signals(text, history, state), draft)
         if tier is Tier.NONE and draft is not None:
             return draft
+        run = _Run(tier if tier is not Tier.NONE else Tier.ROUTINE)
         try:
-            return await self._model_turn(tier, conversation, history, deps, text, button)
+            return await self._model_turn(run, conversation, history, deps, text, button)
         except ModelsUnavailable as exc:
             log.error("every model failed; the built-in engine answers", extra={
                 "models": str(exc)})
             fallback = draft or await self.builtin.respond(conversation, history, deps)
-            if not fallback.failed:
-                return fallback
-            return Turn(text=HOLDING, intent="llm.unavailable", handoff=Handoff(
-                HandoffReason.ENGINE_FAILURE, f"models unavailable: {exc}"))
+            if fallback.failed:
+                fallback = Turn(text=HOLDING, intent="llm.unavailable", handoff=Handoff(
+                    HandoffReason.ENGINE_FAILURE, f"models unavailable: {exc}"))
+            return replace(fallback, usage=run.usage())
 
-    async def _model_turn(self, tier: Tier, conversation: Conversation,
+    async def _signals(self, text: str, history: Sequence[Message],
+                       state: LLMState) -> Signals:
+        """Mood, writes named and the reading's confidence. The reading needs the intent
+        model: `auto` always has it (its draft read the message); `llm` reads only once the
+        model has loaded in the background, never waiting for it."""
+        reading = None
+        if text and (self.name == "auto" or SHELF.loaded()):
+            reading = await asyncio.to_thread(understanding.read, text)
+        return signals(reading, text, history, mid_task=state.rules_mid_task)
+
+    async def _model_turn(self, run: _Run, conversation: Conversation,
                           history: Sequence[Message], deps: Deps, text: str,
                           button: str | None) -> Turn:
-        chain = self.complex if tier is Tier.COMPLEX else self.routine
+        chain = self.complex if run.tier is Tier.COMPLEX else self.routine
         state = LLMState.from_json(conversation.agent_state)
         tools = deps.tools
-        notes = self._confirmations(state, tools, text, button)
+        notes, confirmed = self._confirmations(state, tools, text, button)
+        run.internal += notes
         passages = [] if notes else [  # a yes or no needs no help-center text
             r.passage for r in rerank(text, await deps.knowledge.search(text, 10))[:3]
             if r.confidence >= 0.4 and r.coverage >= 0.5 and r.heading_overlap]
         customer, orders = await self._context(deps)
+        if customer is not None:
+            run.labels = {p.id: p.label() for p in customer.payment_methods}
         messages = build_messages(deps.voice, passages, customer, orders, history, notes)
-        done: set[str] = set()
-        failed: list[str] = []
-        tally = _Tally()
         handoff: Handoff | None = None
-        regenerated = False
+        rewrites = 0
         reply = ""
         for _step in range(self.max_steps):
             # Offered tools follow the session: lookups until verified, then the rest.
             schemas = tools.schemas(verified=tools.session.verified) if tools else []
             started = time.monotonic()
-            completion = await self.client.complete(chain, messages, schemas, failed)
-            tally.waited += time.monotonic() - started
-            tally.add(completion)
+            try:
+                completion = await self.client.complete(chain, messages, schemas, run.failed)
+            finally:
+                run.waited += time.monotonic() - started
+            run.add(completion)
             if completion.tool_calls:
                 call = completion.tool_calls[0]  # one tool call at a time
                 messages.append({"role": "assistant", "content": completion.text or None,
                                  "tool_calls": [{"id": call.id, "type": "function", "function": {
                                      "name": call.name, "arguments": call.arguments}}]})
-                result_text, step_handoff = await self._run_tool(call, tools, state, done)
+                note, step_handoff = await self._run_tool(call, tools, state, run)
                 handoff = handoff or step_handoff
-                messages.append({"role": "tool", "tool_call_id": call.id,
-                                 "content": result_text})
+                run.internal.append(modelnotes.internal_part(note))
+                messages.append({"role": "tool", "tool_call_id": call.id, "content": note})
                 continue
-            reply = completion.text.strip()
-            broken = broken_promises(reply, done)
-            if broken and not regenerated:
-                regenerated = True
-                messages.append({"role": "assistant", "content": reply})
-                messages.append({"role": "system", "content": (
-                    f"Your reply promised {', '.join(repr(b) for b in broken)}, which no tool "
-                    "has done. Rewrite it without that promise, or call the tool first.")})
+            draft = completion.text.strip()
+            reply, problem = await self._checked(draft, run, state, tools, handoff)
+            if problem is None:
+                break
+            if rewrites == 0:
+                rewrites = 1
+                messages.append({"role": "assistant", "content": draft})
+                messages.append({"role": "system", "content": problem})
+                run.internal.append(problem)
                 continue
-            if broken:
+            if problem.startswith(modelnotes.REWRITE_PREFIX):
                 handoff = handoff or Handoff(HandoffReason.PROMISE,
-                                             f"the model kept promising: {broken[0]}")
-                reply = HOLDING
+                                             f"the model kept claiming: {draft[:300]}")
+            else:
+                handoff = handoff or Handoff(HandoffReason.ENGINE_FAILURE,
+                                             "the model kept addressing internals")
+            reply = ""
             break
         else:
-            reply = HOLDING
+            reply = ""
             handoff = handoff or Handoff(HandoffReason.ENGINE_FAILURE,
                                          f"no answer within {self.max_steps} steps")
+        if tools is not None:  # a yes is for this turn's call only
+            tools.session.confirmed.difference_update(confirmed)
+        reply = self._finish(reply, run, state, handoff)
+        state.model_took_over()
         return Turn(
-            text=deps.voice.sign(reply) if reply != HOLDING else reply,
-            buttons=YES_NO if state.pending else (),
+            text=deps.voice.sign(reply) if reply and reply != HOLDING else reply,
+            buttons=YES_NO if state.pending and not handoff else (),
             handoff=handoff,
-            intent=f"llm.{tier.value}",
+            intent=f"llm.{run.tier.value}",
             state=state.to_json(),
-            usage=Usage(model=tally.model, prompt_tokens=tally.prompt,
-                        completion_tokens=tally.completion, cost_usd=round(tally.cost, 8),
-                        calls=tally.calls, tier=tier.value, fallbacks=tuple(failed),
-                        latency_s=round(tally.waited, 4)),
+            usage=run.usage(),
         )
 
+    async def _checked(self, draft: str, run: _Run, state: LLMState, tools: ToolBox | None,
+                       handoff: Handoff | None) -> tuple[str, str | None]:
+        """The reply as the shopper may read it, or a note asking the model to rewrite."""
+        clean = shopper_text(draft, run.internal, run.labels)
+        if not clean.strip():
+            return "", modelnotes.filtered_note()
+        done = await tools.done() if tools is not None else set()
+        bad = unbacked(clean, done, handed_off=handoff is not None or bool(run.held),
+                       pending=[p["tool"] for p in state.pending])
+        if bad:
+            return clean, modelnotes.rewrite_note([c.text for c in bad])
+        return clean, None
+
     @staticmethod
-    def _confirmations(state: LLMState, tools: Any, text: str, button: str | None) -> list[str]:
-        """Apply the shopper's yes or no to the actions waiting for it."""
+    def _finish(reply: str, run: _Run, state: LLMState, handoff: Handoff | None) -> str:
+        """Plain words for a held write; the exact summary of a write waiting for a yes;
+        and no second handoff announcement (the router's notice is the one)."""
+        if run.held:
+            return " ".join(run.held)
+        if handoff is not None:
+            reply = _without_handoff_claims(reply)
+            return reply or (HOLDING if handoff.reason is not HandoffReason.REQUESTED else "")
+        if state.pending:
+            missing = [p["summary"] for p in state.pending if p["summary"] not in reply]
+            if missing:
+                reply = (f"{reply}\n\n" if reply else "") + (
+                    "To confirm: " + " ".join(missing) + " Shall I go ahead?")
+        return reply or HOLDING
+
+    @staticmethod
+    def _confirmations(state: LLMState, tools: ToolBox | None, text: str,
+                       button: str | None) -> tuple[list[str], set[str]]:
+        """Apply the shopper's yes or no to the actions waiting for it: the notes for the
+        model and the tokens confirmed (valid for this turn only)."""
         notes: list[str] = []
+        confirmed: set[str] = set()
         if not state.pending or tools is None:
-            return notes
+            return notes, confirmed
         if button == "yes" or (button is None and is_yes(text)):
             for p in state.pending:
                 tools.confirm(p["token"])
-                notes.append(f"The shopper confirmed: {p['summary']} Call {p['tool']} now with "
-                             f"exactly these arguments: {json.dumps(p['args'])}")
+                confirmed.add(p["token"])
+                notes.append(modelnotes.confirmed_note(p["summary"], p["tool"], p["args"]))
         elif button == "no" or (button is None and is_no(text)):
-            notes += [f"The shopper declined: {p['summary']} Do not do it."
-                      for p in state.pending]
+            notes += [modelnotes.declined_note(p["summary"]) for p in state.pending]
         state.pending = []
-        return notes
+        return notes, confirmed
 
     @staticmethod
     async def _context(deps: Deps) -> tuple[Customer | None, list[Order]]:
@@ -346,31 +323,42 @@ class LLMEngine:
         return customer, orders
 
     @staticmethod
-    async def _run_tool(call: ToolCall, tools: Any, state: LLMState, done: set[str]
+    async def _run_tool(call: ToolCall, tools: ToolBox | None, state: LLMState, run: _Run
                         ) -> tuple[str, Handoff | None]:
         """Run one tool call; errors go back to the model as the tool's answer."""
         try:
             args = json.loads(call.arguments or "{}")
         except ValueError as exc:
-            return f"Error: the arguments are not valid JSON ({exc}); call again.", None
+            return modelnotes.bad_arguments(f"the arguments are not valid JSON ({exc})"), None
         if not isinstance(args, dict):
-            return "Error: the arguments must be a JSON object; call again.", None
+            return modelnotes.bad_arguments("the arguments must be a JSON object"), None
         if tools is None:
-            return "Error: no shop is connected; answer from the help center only.", None
+            return modelnotes.no_shop(), None
         result = await tools.call(call.name, args)
+        note = modelnotes.tool_note(call.name, args, result)
         if result.confirmation is not None:
-            state.pending.append({"token": result.confirmation.token, "tool": call.name,
-                                  "args": args, "summary": result.confirmation.summary})
-            return (f"NEEDS CONFIRMATION, nothing was done. Ask the shopper to confirm exactly "
-                    f"this: {result.confirmation.summary}"), None
+            if all(p["token"] != result.confirmation.token for p in state.pending):
+                state.pending.append({"token": result.confirmation.token, "tool": call.name,
+                                      "args": args, "summary": result.confirmation.summary})
+            return note, None
         if result.held is not None:
-            return (f"HELD FOR STAFF APPROVAL ({result.held}). Tell the shopper a person will "
-                    "review it; do not promise the outcome."), Handoff(
-                        HandoffReason.OVER_CAP, result.held)
-        if result.error is not None:
-            return result.error, None
-        done.add(call.name)
+            run.held.append(_held_words(tools, result.amount))
+            return note, Handoff(HandoffReason.OVER_CAP, result.held)
         if result.handoff:
-            return "Transfer successful", Handoff(HandoffReason.REQUESTED,
-                                                  str(args.get("summary", ""))[:500])
-        return result.output or "ok", None
+            return note, Handoff(HandoffReason.REQUESTED, str(args.get("summary", ""))[:500])
+        return note, None
+
+
+def _held_words(tools: ToolBox, amount: float) -> str:
+    if amount > 0:
+        return (f"A refund of {tools.money(amount)} is more than I can approve on my own, so "
+                "a person from our team needs to check it.")
+    return "This is something I can't approve on my own, so a person from our team needs to "\
+           "check it."
+
+
+def _without_handoff_claims(text: str) -> str:
+    """The reply without sentences announcing the handoff (the router's notice does)."""
+    kept = [s for s in _SENTENCE.split(text)
+            if s.strip() and not any(c.kind == "handoff" for c in claims(s))]
+    return " ".join(s.strip() for s in kept)

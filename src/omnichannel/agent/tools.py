@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import json
 import operator
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, is_dataclass
 from functools import lru_cache
@@ -28,7 +29,8 @@ from omnichannel.agent.guardrails import (
 )
 from omnichannel.agent.money import money
 from omnichannel.agent.toolschema import check_args, tool_schema
-from omnichannel.agent.writechecks import ToolError, check_write, eligible
+from omnichannel.agent.writechecks import ToolError as ToolError
+from omnichannel.agent.writechecks import check_write, eligible
 from omnichannel.commerce import (
     Address,
     Commerce,
@@ -70,6 +72,17 @@ class ToolResult:
     @property
     def ok(self) -> bool:
         return self.error is None and self.confirmation is None and self.held is None
+
+
+def typed(order_id: str, words: str) -> bool:
+    """The shopper wrote this order number themselves ("#W5442520", "w5442520", "5442520")."""
+    core = re.sub(r"[^0-9a-z]", "", order_id.lower())
+    digits = re.sub(r"\D", "", core)
+    for token in re.findall(r"[#\w-]+", words.lower()):
+        t = re.sub(r"[^0-9a-z]", "", token)
+        if t and (t == core or (len(digits) >= 5 and t == digits)):
+            return True
+    return False
 
 
 def _jsonable(value: Any) -> Any:
@@ -125,6 +138,7 @@ class ToolBox:
         defer: Callable[[str], bool] | None = None,
         approved_by: str | None = None,
         currency: str = "USD",
+        shopper_words: str | None = None,
     ) -> None:
         """`defer(tool)`: true for a write that staff must approve first (assisted mode):
         the write passes every guard, is recorded in `proposed` instead of running, and the
@@ -133,6 +147,9 @@ class ToolBox:
         self.defer = defer
         self.approved_by = approved_by
         self.currency = currency  # amounts shown to the shopper are in the shop's currency
+        # What the shopper wrote in this conversation: an email proves who they are only with
+        # an order number THEY gave (None: no such check, for callers that pass ids typed).
+        self.shopper_words = shopper_words
         self.proposed: list[dict[str, Any]] = []
         self.called: list[str] = []  # tool names, in order (the turn's category uses them)
         self._ran: list[str] = []  # writes and transfers that acted, this turn
@@ -250,7 +267,7 @@ class ToolBox:
         order = await self.commerce.get_order(order_id)
         if self.session.customer_id is None and (
             self.session.claimed_customer_id == order.customer_id
-        ):
+        ) and (self.shopper_words is None or typed(order.id, self.shopper_words)):
             self.session.verify(order.customer_id, Verification.EMAIL_AND_ORDER)
         if self.session.customer_id is None:
             self._require_verified()

@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from omnichannel.agent.claims import unbacked
 from omnichannel.agent.intents import (
     is_goodbye,
     is_greeting,
@@ -29,7 +30,6 @@ from omnichannel.agent.intents import (
     red_flag,
     wants_person,
 )
-from omnichannel.agent.promises import broken_promises
 from omnichannel.store.analytics import History, MessageRow
 
 HOUR = 3600.0
@@ -49,7 +49,7 @@ class Pending(StrEnum):
     GREETING_ONLY = "greeting_only"
     UNANSWERED = "unanswered"  # the shopper's last request has no answer
     FURTHER_HELP = "further_help"  # the shopper said it did not help
-    PROMISE = "promise"  # the last answer promises something no tool did
+    PROMISE = "promise"  # the last answer claims or promises something no action backs
     QUESTION = "question"  # the last answer asks the shopper to confirm; they left
     FAILED = "failed"  # the last answer was "I don't know"
     HANDOFF = "handoff"  # with staff, not resolved by them yet
@@ -326,7 +326,7 @@ def _not_resolvable(h: History, out: Outcome, waiting: bool, unsolved: bool,
         return Pending.UNANSWERED
     if h.failures > 0 and answer.role == "agent":
         return Pending.FAILED
-    if not answer.purged and broken_promises(answer.text, done_tools(h)):
+    if not answer.purged and unbacked(answer.text, done_tools(h), handed_off=out.handed_off):
         return Pending.PROMISE
     if _ASKS <= {b.lower() for b in answer.buttons} and confirmed_at is None:
         return Pending.QUESTION
