@@ -33,13 +33,15 @@ def test_adapters_import_only_the_channel_api_and_their_own_package() -> None:
         for mod in imports(path):
             if mod.startswith("omnichannel") and not (
                 mod == "omnichannel.channel" or mod.startswith(own)
+                or mod.startswith("omnichannel.i18n")  # a leaf: catalogs and formatting
             ):
                 bad.append(f"{path.relative_to(ROOT)} imports {mod}")
     assert bad == []
 
 
 def test_agent_never_imports_channels_aiohttp_or_the_store() -> None:
-    allowed = ("omnichannel.agent", "omnichannel.conversation", "omnichannel.commerce")
+    allowed = ("omnichannel.agent", "omnichannel.conversation", "omnichannel.commerce",
+               "omnichannel.i18n")
     bad = []
     for path in _files(SRC / "agent"):
         for mod in imports(path):
@@ -66,6 +68,14 @@ def test_only_the_store_speaks_sql() -> None:
         for keyword in ("SELECT ", "INSERT ", "UPDATE ", "DELETE FROM"):
             if f'"{keyword}' in text or f"'{keyword}" in text:
                 bad.append(f"{path.relative_to(ROOT)} builds SQL ({keyword.strip()})")
+    assert bad == []
+
+
+def test_i18n_is_a_leaf() -> None:
+    """Languages and catalogs are used by every floor, so they import none of them."""
+    bad = [f"{path.relative_to(ROOT)} imports {mod}" for path in _files(SRC / "i18n")
+           for mod in imports(path) if mod.startswith("omnichannel")
+           and not mod.startswith("omnichannel.i18n")]
     assert bad == []
 
 

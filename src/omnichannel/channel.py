@@ -80,6 +80,9 @@ class Inbound:
     verified_phone: str | None = None
     received_at: datetime | None = None
     kind: InboundKind = InboundKind.MESSAGE
+    # The language the platform says the shopper uses ("es-MX", Telegram's language_code, the
+    # widget's browser language): a hint for messages too short to tell.
+    language_hint: str | None = None
 
 
 def typing_signal(channel: str, account: str, chat_id: str) -> Inbound:
@@ -104,6 +107,8 @@ class Outbound:
     # False when the channel's policy window (WhatsApp: 24 h since the shopper's last
     # message) has closed: free text may not be sent; a template or WindowClosedError.
     window_open: bool = True
+    # The conversation's language (a shipped code) for texts the adapter adds itself.
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -74,6 +74,17 @@ class LoggingConfig(Section):
     format: Literal["json", "text"] = "json"
 
 
+SHIPPED_LANGUAGES = ("en", "es", "de", "fr", "pt", "it", "nl")
+
+
+def _shipped_language(value: str) -> str:
+    code = value.strip().lower()
+    if code not in SHIPPED_LANGUAGES:
+        raise ValueError(f"{value!r} is not a shipped language; use one of "
+                         f"{', '.join(SHIPPED_LANGUAGES)}")
+    return code
+
+
 class BrandConfig(Section):
     shop_name: str = "Juniper & Pine"
     assistant_name: str = "Juno"
@@ -84,6 +95,30 @@ class BrandConfig(Section):
     person_label: str = "Talk to a person"
     # The shop's prices are in it (ISO 4217); how the agent and the demo page show money.
     currency: str = "USD"
+    # The shop's own language (its help center's, and the answer when nothing else tells),
+    # and the languages it answers shoppers in (docs/languages.md): shipped ones only.
+    language: str = "en"
+    languages: list[str] = ["en", "es", "de", "fr", "pt", "it", "nl"]
+
+    @field_validator("language")
+    @classmethod
+    def _shipped(cls, v: str) -> str:
+        return _shipped_language(v)
+
+    @field_validator("languages")
+    @classmethod
+    def _all_shipped(cls, v: list[str]) -> list[str]:
+        out = list(dict.fromkeys(_shipped_language(x) for x in v))
+        if not out:
+            raise ValueError("name at least one language")
+        return out
+
+    @model_validator(mode="after")
+    def _own_language_offered(self) -> BrandConfig:
+        if self.language not in self.languages:
+            raise ValueError(f"language {self.language!r} must be one of languages "
+                             f"{self.languages}")
+        return self
 
     @field_validator("colour")
     @classmethod

@@ -77,6 +77,9 @@ class Conversation:
     owner_epoch: int = 0
     agent_state: str | None = None
     tool_session: str | None = None
+    # The shopper's language as detected (a shipped code, "es"), and the channel's hint.
+    language: str | None = None
+    language_hint: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

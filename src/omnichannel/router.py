@@ -19,9 +19,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 
+import omnichannel.i18n as i18n
 from omnichannel import faults
 from omnichannel.agent import Deps, Engine, Handoff, HandoffReason, Turn
 from omnichannel.agent.categories import WRITE_CATEGORY, category_for
+from omnichannel.agent.engine import new_customer_messages
 from omnichannel.agent.guardrails import Policy, Session, Verification
 from omnichannel.agent.intents import is_goodbye, is_thanks, redact_cards
 from omnichannel.agent.tools import ToolBox
@@ -38,6 +40,7 @@ from omnichannel.commerce import Commerce
 from omnichannel.config import Config
 from omnichannel.conversation import Button, Conversation, Message, Owner, Role
 from omnichannel.hours import handoff_notice
+from omnichannel.i18n import detect
 from omnichannel.logs import conversation_var
 from omnichannel.outbox import Outbox
 from omnichannel.store import DraftWrite, OutMessage, PendingTurn, Store, TurnWrite
@@ -215,7 +218,22 @@ class Router:
         pending = await self.store.pending_turn(conversation_id, limit)
         if not pending.journal_ids:
             return
-        conv = pending.conversation
+        lang = await self._language(pending)
+        with i18n.using(lang):  # everything this turn says is in the shopper's language
+            await self._turn(pending, replace(pending.conversation, language=lang))
+
+    async def _language(self, pending: PendingTurn) -> str:
+        """The conversation's language after the shopper's new messages (docs/languages.md):
+        their words when long and clear enough, else the language so far, then the channel's
+        hints, then the shop's language."""
+        conv, brand = pending.conversation, self.config.brand
+        burst = [m.text for m in new_customer_messages(pending.history)]
+        return await asyncio.to_thread(
+            detect.choose, " ".join(burst), previous=conv.language,
+            hints=(conv.language_hint, detect.phone_language(pending.contact.phone)),
+            allowed=brand.languages, default=brand.language)
+
+    async def _turn(self, pending: PendingTurn, conv: Conversation) -> None:
         adapter = self._adapter(conv.channel)
         if await self._rating(conv, pending, adapter):
             return
@@ -273,6 +291,7 @@ class Router:
                 usage=asdict(turn.usage) if turn.usage else None,
                 draft=draft,
                 csat_asked=ask_csat,
+                language=conv.language,
             )
         )
         if turn.handoff is not None:

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import omnichannel.i18n as i18n
 from omnichannel.agent import intents, modelnotes, understanding
 from omnichannel.agent.builtin import BuiltinEngine
 from omnichannel.agent.claims import claims, unbacked
@@ -50,10 +51,17 @@ __all__ = ["LLMEngine", "LLMState", "ModelClient", "ModelSpec"]
 
 log = logging.getLogger(__name__)
 
-YES_NO = (Button("Yes, go ahead", "yes"), Button("No", "no"))
-# The router's handoff notice follows a handoff: the holding reply only says why.
-HOLDING = "Sorry, I can't answer this properly right now."
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|\n+")
+_ = i18n.translator("llm")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-ÖØ-Ý0-9\"'(¿¡])|\n+")
+
+
+def _yes_no() -> tuple[Button, ...]:
+    return (Button(_("Yes, go ahead"), "yes"), Button(_("No"), "no"))
+
+
+def _holding() -> str:
+    """The reply when the model could not answer (the router's handoff notice says the rest)."""
+    return _("Sorry, I can't answer this properly right now.")
 
 
 @dataclass
@@ -176,7 +184,7 @@ class LLMEngine:
                 "models": str(exc)})
             fallback = draft or await self.builtin.respond(conversation, history, deps)
             if fallback.failed:
-                fallback = Turn(text=HOLDING, intent="llm.unavailable", handoff=Handoff(
+                fallback = Turn(text=_holding(), intent="llm.unavailable", handoff=Handoff(
                     HandoffReason.ENGINE_FAILURE, f"models unavailable: {exc}"))
             return replace(fallback, usage=run.usage())
 
@@ -186,7 +194,7 @@ class LLMEngine:
         model: `auto` always has it (its draft read the message); `llm` reads only once the
         model has loaded in the background, never waiting for it."""
         reading = None
-        if text and (self.name == "auto" or SHELF.loaded()):
+        if text and (self.name == "auto" or SHELF.loaded(i18n.current())):
             reading = await asyncio.to_thread(understanding.read, text)
         return signals(reading, text, history, mid_task=state.rules_mid_task)
 
@@ -254,8 +262,8 @@ class LLMEngine:
         reply = self._finish(reply, run, state, handoff)
         state.model_took_over()
         return Turn(
-            text=deps.voice.sign(reply) if reply and reply != HOLDING else reply,
-            buttons=YES_NO if state.pending and not handoff else (),
+            text=deps.voice.sign(reply) if reply and reply != _holding() else reply,
+            buttons=_yes_no() if state.pending and not handoff else (),
             handoff=handoff,
             intent=f"llm.{run.tier.value}",
             state=state.to_json(),
@@ -270,7 +278,7 @@ class LLMEngine:
             return "", modelnotes.filtered_note()
         done = await tools.done() if tools is not None else set()
         bad = unbacked(clean, done, handed_off=handoff is not None or bool(run.held),
-                       pending=[p["tool"] for p in state.pending])
+                       pending=[p["tool"] for p in state.pending], lang=i18n.current())
         if bad:
             return clean, modelnotes.rewrite_note([c.text for c in bad])
         return clean, None
@@ -283,13 +291,13 @@ class LLMEngine:
             return " ".join(run.held)
         if handoff is not None:
             reply = _without_handoff_claims(reply)
-            return reply or (HOLDING if handoff.reason is not HandoffReason.REQUESTED else "")
+            return reply or (_holding() if handoff.reason is not HandoffReason.REQUESTED else "")
         if state.pending:
             missing = [p["summary"] for p in state.pending if p["summary"] not in reply]
             if missing:
-                reply = (f"{reply}\n\n" if reply else "") + (
-                    "To confirm: " + " ".join(missing) + " Shall I go ahead?")
-        return reply or HOLDING
+                reply = (f"{reply}\n\n" if reply else "") + _(
+                    "To confirm: {summary} Shall I go ahead?").format(summary=" ".join(missing))
+        return reply or _holding()
 
     @staticmethod
     def _confirmations(state: LLMState, tools: ToolBox | None, text: str,
@@ -351,14 +359,14 @@ class LLMEngine:
 
 def _held_words(tools: ToolBox, amount: float) -> str:
     if amount > 0:
-        return (f"A refund of {tools.money(amount)} is more than I can approve on my own, so "
-                "a person from our team needs to check it.")
-    return "This is something I can't approve on my own, so a person from our team needs to "\
-           "check it."
+        return _("A refund of {amount} is more than I can approve on my own, so a person from "
+                 "our team needs to check it.").format(amount=tools.money(amount))
+    return _("This is something I can't approve on my own, so a person from our team needs to "
+             "check it.")
 
 
 def _without_handoff_claims(text: str) -> str:
     """The reply without sentences announcing the handoff (the router's notice does)."""
     kept = [s for s in _SENTENCE.split(text)
-            if s.strip() and not any(c.kind == "handoff" for c in claims(s))]
+            if s.strip() and not any(c.kind == "handoff" for c in claims(s, i18n.current()))]
     return " ".join(s.strip() for s in kept)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+import omnichannel.i18n as i18n
 from omnichannel.agent.turn import HandoffReason, Turn
 from omnichannel.agent.understanding import Reading
 from omnichannel.agent.understanding.classifier import SHELF
@@ -94,12 +95,13 @@ def signals(reading: Reading | None, text: str, history: Sequence[Message],
         writes=frozenset(writes), mid_task=mid_task)
 
 
-def trusted(rules: RoutingRules, s: Signals, lang: str = "en") -> bool:
+def trusted(rules: RoutingRules, s: Signals, lang: str | None = None) -> bool:
     """The understanding component is measured to be right for this intent at this
     confidence (held-out folds of its training data)."""
     if not s.intent:  # no reading was made (so no model is loaded either)
         return False
-    return s.confidence >= SHELF.get(lang).trusted_from(s.intent, rules.rules_min_precision)
+    model = SHELF.get(lang or i18n.current())
+    return s.confidence >= model.trusted_from(s.intent, rules.rules_min_precision)
 
 
 def route(

@@ -52,6 +52,8 @@ def row_conversation(row: sqlite3.Row) -> Conversation:
         owner_epoch=row["owner_epoch"] or 0,
         agent_state=row["agent_state"],
         tool_session=row["tool_session"],
+        language=row["language"] if "language" in row.keys() else None,
+        language_hint=row["language_hint"] if "language_hint" in row.keys() else None,
     )
 
 
@@ -141,6 +143,9 @@ def journal_inbound(conn: sqlite3.Connection, inbound: Inbound) -> Published:
             "UPDATE conversations SET last_inbound_at = ?, updated_at = ? WHERE id = ?",
             (now, now, conversation_id),
         )
+    if inbound.language_hint:
+        conn.execute("UPDATE conversations SET language_hint = ? WHERE id = ?",
+                     (inbound.language_hint[:35], conversation_id))
     message_id = conn.execute(
         "INSERT INTO messages (conversation_id, direction, role, text, button_value, "
         "journal_id, created_at) VALUES (?, 'in', 'customer', ?, ?, ?, ?)",

@@ -213,7 +213,15 @@ def _v3(db: sqlite_utils.Database) -> None:
         pk="key")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3]
+def _v4(db: sqlite_utils.Database) -> None:
+    # Languages (docs/languages.md): the conversation's language as detected, and the
+    # channel's hint (the widget's browser language, Telegram's language_code) for messages
+    # too short to tell.
+    db["conversations"].add_column("language", str)
+    db["conversations"].add_column("language_hint", str)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4]
 
 
 def migrate(conn: sqlite3.Connection) -> int:

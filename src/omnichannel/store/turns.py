@@ -41,6 +41,8 @@ class TurnWrite:
     draft: DraftWrite | None = None
     # The turn carries the satisfaction question (recorded so it is asked once).
     csat_asked: bool = False
+    # The conversation's language after this turn (detected from the shopper's messages).
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,9 +84,10 @@ def commit_turn(conn: sqlite3.Connection, turn: TurnWrite) -> list[int]:
     conn.execute(
         "UPDATE conversations SET intent = COALESCE(?, intent), "
         "failures = COALESCE(?, failures), agent_state = ?, "
-        "tool_session = COALESCE(?, tool_session), updated_at = ? WHERE id = ?",
-        (turn.intent, turn.failures, turn.agent_state, turn.tool_session, time.time(),
-         turn.conversation_id),
+        "tool_session = COALESCE(?, tool_session), language = COALESCE(?, language), "
+        "updated_at = ? WHERE id = ?",
+        (turn.intent, turn.failures, turn.agent_state, turn.tool_session, turn.language,
+         time.time(), turn.conversation_id),
     )
     return outbox_ids
 

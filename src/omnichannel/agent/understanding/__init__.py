@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import omnichannel.i18n as i18n
 from omnichannel.agent.understanding import segment
 from omnichannel.agent.understanding.classifier import SHELF, Prediction
 
@@ -30,17 +31,18 @@ class Reading:
         return self.whole.confidence
 
 
-def warm(lang: str = "en") -> None:
+def warm(lang: str | None = None) -> None:
     """Load the language's model in the background so the first reply does not wait."""
-    SHELF.warm(lang)
+    SHELF.warm(lang or i18n.current())
 
 
-def read(text: str, lang: str = "en") -> Reading:
+def read(text: str, lang: str | None = None) -> Reading:
     """Blocking (the first call may train or load the model): call it from a thread.
 
     Clauses that only add a detail to a request ("Please refund it to my PayPal", "any price
     difference goes to my gift card") are left out of the whole message's reading: they
     would pull it towards payment questions."""
+    lang = lang or i18n.current()  # the turn's language (docs/languages.md)
     model = SHELF.get(lang)
     clauses = segment.parts(text)
     if len(clauses) == 1:

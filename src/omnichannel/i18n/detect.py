@@ -1,0 +1,109 @@
+"""Which language a shopper writes: py3langid (its model ships in the wheel) on the words,
+with the conversation's language so far, then channel hints, for messages too short to tell.
+
+Only the shop's languages are considered. Order numbers, emails, links, digits and postcodes
+are taken out first: they are the same in every language and only add noise.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from omnichannel.i18n import DEFAULT, SHIPPED, normalize
+
+# A message is read on its own words from this many letters (and this sure), else the
+# conversation's language stands.
+MIN_LETTERS = 12
+MIN_PROBABILITY = 0.8
+_NOISE = re.compile(r"https?://\S+|\S+@\S+|#?\b[A-Z]{0,3}\d[\w-]*|\b\w*\d\w*\b")
+# Calling codes and the language a shopper there most likely writes (a weak hint).
+_PHONE = (("+34", "es"), ("+52", "es"), ("+54", "es"), ("+57", "es"), ("+56", "es"),
+          ("+51", "es"), ("+49", "de"), ("+43", "de"), ("+41", "de"), ("+33", "fr"),
+          ("+32", "nl"), ("+31", "nl"), ("+351", "pt"), ("+55", "pt"), ("+39", "it"),
+          ("+44", "en"), ("+1", "en"), ("+61", "en"), ("+353", "en"))
+
+# Short first messages ("hola", "merci", "danke!") have too few letters for the model: a
+# word list per language decides when every word belongs to one language only.
+_SHORT = {
+    "en": "hi hello hey thanks thank you yes no ok okay bye please help",
+    "es": "hola gracias buenas buenos días dias adiós adios sí vale perfecto favor ayuda",
+    "de": "hallo danke servus moin guten tag tschüss ja nein bitte hilfe",
+    "fr": "bonjour salut merci oui non bonsoir svp aide",
+    "pt": "olá ola obrigado obrigada oi sim não nao bom dia tchau ajuda",
+    "it": "ciao grazie buongiorno salve sì prego aiuto",
+    "nl": "hoi dank bedankt nee goedemorgen doei alsjeblieft hulp",
+}
+_SHORT_WORDS = {lang: frozenset(words.split()) for lang, words in _SHORT.items()}
+_lock = threading.Lock()
+_identifier: Any = None
+
+
+def _model() -> Any:
+    global _identifier
+    with _lock:
+        if _identifier is None:
+            from py3langid import langid
+
+            _identifier = langid._load_identifier(norm_probs=True)  # noqa: SLF001
+        return _identifier
+
+
+def warm() -> None:
+    """Load the model in the background (the daemon calls this at start-up)."""
+    threading.Thread(target=_model, name="langid", daemon=True).start()
+
+
+def guess(text: str, allowed: Sequence[str] = SHIPPED) -> tuple[str | None, float]:
+    """The language of `text` among `allowed`, and how sure; (None, 0) when too short.
+    Blocking the first time (the model loads in about a second): call it from a thread."""
+    words = _NOISE.sub(" ", text)
+    if sum(c.isalpha() for c in words) < MIN_LETTERS:
+        return None, 0.0
+    langs = [c for c in allowed if c in SHIPPED] or [DEFAULT]
+    if len(langs) == 1:
+        return langs[0], 1.0
+    model = _model()
+    with _lock:  # set_languages changes the shared model
+        model.set_languages(langs)
+        lang, probability = model.classify(words)
+    return str(lang), float(probability)
+
+
+def _short(text: str, allowed: Sequence[str]) -> str | None:
+    words = set(re.findall(r"[^\W\d_]+", text.lower()))
+    if not words:
+        return None
+    fits = [lang for lang in allowed if words <= _SHORT_WORDS.get(lang, frozenset())]
+    return fits[0] if len(fits) == 1 else None
+
+
+def phone_language(phone: str | None) -> str | None:
+    """The language most spoken where a phone number is registered (a weak hint)."""
+    if not phone:
+        return None
+    digits = "+" + re.sub(r"\D", "", phone)
+    for prefix, lang in sorted(_PHONE, key=lambda p: -len(p[0])):
+        if digits.startswith(prefix):
+            return lang
+    return None
+
+
+def choose(text: str, *, previous: str | None, hints: Iterable[str | None] = (),
+           allowed: Sequence[str] = SHIPPED, default: str = DEFAULT) -> str:
+    """The conversation's language after this message: the message's own when it is long
+    and clear enough (a shopper who switches is followed), else the language so far, else
+    the first channel hint the shop offers, else the shop's default."""
+    lang, probability = guess(text, allowed)
+    if lang is not None and (probability >= MIN_PROBABILITY or (
+            previous is None and probability >= 0.5)):
+        return lang
+    if previous is None and (short := _short(text, allowed)) is not None:
+        return short
+    for candidate in (previous, *hints):
+        code = normalize(candidate)
+        if code is not None and code in allowed:
+            return code
+    return default if default in allowed else (allowed[0] if allowed else DEFAULT)
