@@ -1,11 +1,13 @@
 """The LLM prompt, built in a stable order that favours provider prompt caching:
-voice, policy, retrieved knowledge, customer and order context, then the conversation."""
+voice, policy, the conversation's language, retrieved knowledge, customer and order context,
+then the conversation."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
+import omnichannel.i18n as i18n
 from omnichannel.agent.knowledge import Passage
 from omnichannel.agent.voice import Voice
 from omnichannel.commerce import Customer, Order
@@ -26,10 +28,21 @@ POLICY = """Rules you must follow:
 - Reply in plain text, briefly, in the shop's voice."""
 
 
-def system_prompt(voice: Voice, policy: str = POLICY) -> str:
+def system_prompt(voice: Voice, policy: str = POLICY, lang: str | None = None) -> str:
+    """Voice and policy (the same for every conversation of a shop), then the language."""
     sign = f" Sign off with: {voice.sign_off}" if voice.sign_off else ""
+    # Last, so the voice and policy stay a cacheable prefix shared by every language.
     return (f"You are {voice.assistant_name}, the customer support assistant of "
-            f"{voice.shop_name}. Be warm, plain and concise.{sign}\n\n{policy}")
+            f"{voice.shop_name}. Be warm, plain and concise.{sign}\n\n{policy}\n\n"
+            f"{language_line(lang or i18n.current())}")
+
+
+def language_line(lang: str) -> str:
+    """Which language to answer in, whatever the language of passages and tool results."""
+    name = i18n.ENGLISH_NAMES.get(lang, i18n.ENGLISH_NAMES[i18n.DEFAULT])
+    return (f"The conversation is in {name}. Always reply in {name}, even when help-center "
+            f"passages, tool results or these instructions are in English; keep order numbers, "
+            f"product names and amounts exactly as given.")
 
 
 def knowledge_block(passages: Sequence[Passage]) -> str:
