@@ -12,8 +12,11 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+import omnichannel.i18n as i18n
 from omnichannel.agent.knowledge import KnowledgeSource, Passage, Ranked, query_terms, rerank
 from omnichannel.agent.understanding import entities
+
+_ = i18n.translator("agent")
 
 CANDIDATES = 25
 MAX_SENTENCES = 3
@@ -201,16 +204,35 @@ def compose(question: str, passage: Passage, unknown: list[str] | None = None) -
     named = set(entities.countries(passage.body))
     missing = [c for c in asked if c not in named and c not in ("the United States",)]
     if missing and named:
-        where = " and ".join(sorted(named))
-        lead = (f"I'm afraid not: we ship only to {where}, so not to {missing[0]}."
+        where = _(" and ").join(sorted(named))
+        lead = (_("I'm afraid not: we ship only to {where}, so not to {country}.")
                 if re.search(r"\bship", f"{question} {passage.heading}", re.I) else
-                f"Our help center only mentions {where}, not {missing[0]}.")
+                _("Our help center only mentions {where}, not {country}.")).format(
+                    where=where, country=missing[0])
         mention = [s for s in sentences(passage.body) if entities.countries(s)][:1]
         chosen = [lead, *[s for s in mention if s not in chosen][:1], *chosen[:1]]
     elif missing_terms and not asked:
         # Say what the help center does not cover instead of implying a yes.
         name = missing_terms[0] if missing_terms[0][:1].isupper() else missing_terms[0].title()
-        chosen = [f"Our help center doesn't mention {name}, so I can't confirm that. Here's what "
-                  "it says:", *chosen]
+        chosen = [_("Our help center doesn't mention {name}, so I can't confirm that. Here's "
+                    "what it says:").format(name=name), *chosen]
     body = " ".join(dict.fromkeys(chosen))
-    return f"{body}\n\n(From our help center: {passage.title})"
+    source = _("(From our help center: {title})").format(title=passage.title)
+    note = elsewhere(passage)
+    return f"{body}\n\n{note} {source}" if note else f"{body}\n\n{source}"
+
+
+def elsewhere(passage: Passage) -> str | None:
+    """One sentence in the shopper's language when the article is written in another."""
+    written = i18n.normalize(getattr(passage, "language", None))
+    if written is None or written == i18n.current():
+        return None
+    return _("This article is only available in {language}.").format(
+        language=language_name(written))
+
+
+def language_name(code: str) -> str:
+    """A language's name as the turn's language writes it within a sentence."""
+    names = {"en": _("English"), "es": _("Spanish"), "de": _("German"), "fr": _("French"),
+             "pt": _("Portuguese"), "it": _("Italian"), "nl": _("Dutch")}
+    return names.get(code, i18n.NAMES.get(code, code))

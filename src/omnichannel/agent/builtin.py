@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
+import omnichannel.i18n as i18n
 from omnichannel.agent import answers, catalog, cues, intents, slots, understanding
 from omnichannel.agent.dialogue import State
 from omnichannel.agent.engine import Deps, new_customer_messages
@@ -27,6 +28,7 @@ from omnichannel.commerce import CommerceError
 from omnichannel.conversation import Button, Conversation, Message, Role
 
 log = logging.getLogger(__name__)
+_ = i18n.translator("agent")
 
 # The classifier must be this sure to act on an intent; below it, only a help-center
 # passage that plainly answers the question is given, else an honest "not sure".
@@ -36,11 +38,6 @@ CHANGE = ("modify_items", "exchange_items")
 IDENTITY = "identity"  # a message that only says who the shopper is
 ABOUT_AN_ORDER = 0.35  # enough for a task when the message names one of the shopper's orders
 
-TOPIC_BUTTONS = (
-    Button("Shipping", "How much is shipping?"),
-    Button("Returns", "How do I return an item?"),
-    Button("Sizing", "How do I find my size?"),
-)
 KNOWLEDGE = {
     "return_policy", "cancellation_policy", "shipping_options", "shipping_countries",
     "delivery_time", "payment_methods", "payment_problem", "gift_cards", "loyalty",
@@ -49,31 +46,39 @@ KNOWLEDGE = {
     "invoice", "promo_code", "product_question", "recommendation", "feedback",
 }
 CATALOG = {"product_question", "promo_code", "recommendation"}
-_SAFETY = {
-    HandoffReason.SELF_HARM: (
-        "I'm really sorry you're going through this. You don't have to face it alone: if you "
-        "are in danger, please call your local emergency number now. In the US you can call or "
-        "text 988 to reach the Suicide & Crisis Lifeline at any time."
-    ),
-    HandoffReason.CARD_NUMBER: (
-        "For your safety, please don't type card numbers in chat. I've hidden it from this "
-        "conversation. Nobody from our team will ever ask for your full card number here."
-    ),
-    HandoffReason.LEGAL: "I understand. This needs someone from our team rather than me.",
-    HandoffReason.ABUSE: "I'd like to get this sorted for you, and a person is better placed "
-                         "to do that.",
-    HandoffReason.ANGER: (
-        "I'm really sorry this has been so frustrating, and that you've had to chase it. A "
-        "person from our team is the right one to sort it out with you."
-    ),
-    HandoffReason.COMPLAINT: (
-        "I'm sorry to hear that, and thank you for telling us. Your complaint deserves a "
-        "proper look from a person on our team."
-    ),
-}
 
 
-_UNSAID = "Sorry, something went wrong on my side with that answer. Could you ask it another way?"
+def _safety(reason: HandoffReason) -> str:
+    """What the assistant says when a safety rule passes the conversation to a person."""
+    if reason is HandoffReason.SELF_HARM:
+        return _("I'm really sorry you're going through this. You don't have to face it alone: "
+                 "if you are in danger, please call your local emergency number now. In the US "
+                 "you can call or text 988 to reach the Suicide & Crisis Lifeline at any time.")
+    if reason is HandoffReason.CARD_NUMBER:
+        return _("For your safety, please don't type card numbers in chat. I've hidden it from "
+                 "this conversation. Nobody from our team will ever ask for your full card "
+                 "number here.")
+    if reason is HandoffReason.LEGAL:
+        return _("I understand. This needs someone from our team rather than me.")
+    if reason is HandoffReason.ABUSE:
+        return _("I'd like to get this sorted for you, and a person is better placed to do that.")
+    if reason is HandoffReason.ANGER:
+        return _("I'm really sorry this has been so frustrating, and that you've had to chase "
+                 "it. A person from our team is the right one to sort it out with you.")
+    return _("I'm sorry to hear that, and thank you for telling us. Your complaint deserves a "
+             "proper look from a person on our team.")
+
+
+def topics() -> tuple[Button, ...]:
+    """The topic buttons in the turn's language (the label and the question it sends)."""
+    return (Button(_("Shipping"), _("How much is shipping?")),
+            Button(_("Returns"), _("How do I return an item?")),
+            Button(_("Sizing"), _("How do I find my size?")))
+
+
+def _unsaid() -> str:
+    return _("Sorry, something went wrong on my side with that answer. Could you ask it "
+             "another way?")
 
 
 class BuiltinEngine:
@@ -93,7 +98,7 @@ class BuiltinEngine:
         if clean == turn.text:
             return turn
         log.warning("internal text kept out of a reply", extra={"intent": turn.intent})
-        return replace(turn, text=clean or _UNSAID, failed=turn.failed or not clean)
+        return replace(turn, text=clean or _unsaid(), failed=turn.failed or not clean)
 
     async def _respond(
         self, conversation: Conversation, history: Sequence[Message], deps: Deps
@@ -106,16 +111,17 @@ class BuiltinEngine:
 
         flag = intents.red_flag(text, earlier[-6:])
         if flag is not None:
-            return _handoff(voice.sign(_SAFETY[flag.reason]), flag.reason, flag.detail, burst)
+            return _handoff(voice.sign(_safety(flag.reason)), flag.reason, flag.detail, burst)
         if intents.wants_person(text, button):
             return _handoff("", HandoffReason.REQUESTED, "asked for a person", burst)
         if not text and not button:
-            return Turn(text=voice.greeting, buttons=TOPIC_BUTTONS, intent="greeting")
+            return Turn(text=voice.greeting, buttons=topics(), intent="greeting")
         if cues.ARE_YOU_A_BOT.search(text):
-            return Turn(text=voice.sign(f"I'm {voice.assistant_name}, {voice.shop_name}'s "
-                                        "automated assistant. I can help with orders, returns, "
-                                        "shipping and our products, or bring in a person from "
-                                        "our team whenever you like."),
+            return Turn(text=voice.sign(_(
+                "I'm {assistant}, {shop}'s automated assistant. I can help with orders, "
+                "returns, shipping and our products, or bring in a person from our team "
+                "whenever you like.").format(assistant=voice.assistant_name,
+                                             shop=voice.shop_name)),
                         buttons=(Button(voice.person_label, intents.HANDOFF_BUTTON),),
                         intent="smalltalk.bot")
         wanted = (slots.without_options(entities.without_identity(text)) if text else
@@ -188,8 +194,9 @@ class _Turn:
             return await flow.correct(self.text)
         if self.state.misses >= 2:
             self.state.clear()
-            return _handoff(self.voice.sign("I don't want to get this wrong, so I haven't "
-                                            "changed anything."), HandoffReason.REPEATED_FAILURE,
+            return _handoff(self.voice.sign(_("I don't want to get this wrong, so I haven't "
+                                              "changed anything.")),
+                            HandoffReason.REPEATED_FAILURE,
                             "the shopper's answer to a confirmation stayed unclear", self.burst,
                             state=self.state.to_json())
         return flow.ask_again()
@@ -201,9 +208,9 @@ class _Turn:
             self.state.clear()
             if reading.intent in KNOWLEDGE and cues.family(reading.whole) >= CONFIDENT:
                 return None  # "nvm, how long do returns take?": the question is answered
-            return Turn(text=self.voice.sign("No problem, I've dropped that. What else can I "
-                                             "help with?"),
-                        buttons=TOPIC_BUTTONS, intent="orders.escaped",
+            return Turn(text=self.voice.sign(_("No problem, I've dropped that. What else can "
+                                               "I help with?")),
+                        buttons=topics(), intent="orders.escaped",
                         state=self.state.to_json())
         before = self.state.to_json()
         flow.elsewhere = reading.intent in KNOWLEDGE and cues.family(reading.whole) >= CONFIDENT
@@ -220,9 +227,10 @@ class _Turn:
             self.state.restore(before)
             found = await self._knowledge(reading.intent, True)
             if found is not None:
-                return Turn(text=f"{found.text}\n\nWhenever you're ready, we can go on with "
-                            "your request.", intent=found.intent, sources=found.sources,
-                            confidence=found.confidence, state=self.state.to_json())
+                go_on = _("Whenever you're ready, we can go on with your request.")
+                return Turn(text=f"{found.text}\n\n{go_on}", intent=found.intent,
+                            sources=found.sources, confidence=found.confidence,
+                            state=self.state.to_json())
         return turn
 
     def _new_request(self) -> bool:
@@ -251,8 +259,8 @@ class _Turn:
                 turn := await flow.pick(self.text)) is not None:
             return turn
         if flow is not None and flow.notes and not requests:
-            return Turn(text=self.voice.sign(" ".join(flow.notes) + " How can I help with "
-                                             "your order?"), intent="orders.verified",
+            return Turn(text=self.voice.sign(" ".join(flow.notes) + " " + _(
+                "How can I help with your order?")), intent="orders.verified",
                         confidence=1.0, state=self.state.to_json())
         if flow is not None and self.state.offer and (
                 reading.intent == "affirm" or cues.TAKE_OFFER.search(self.text)):
@@ -356,15 +364,15 @@ class _Turn:
             return await self._task([intent], confidence)
         if intent == IDENTITY:
             if self.flow is not None and self.flow.notes:
-                return Turn(text=voice.sign(" ".join(self.flow.notes) + " How can I help with "
-                                            "your order?"), intent="orders.verified",
+                return Turn(text=voice.sign(" ".join(self.flow.notes) + " " + _(
+                    "How can I help with your order?")), intent="orders.verified",
                             confidence=1.0, state=self.state.to_json())
             if self.flow is not None and self.flow.unmatched:
-                return Turn(text=voice.sign("I couldn't find an account with that name and "
-                                            "zip code. Could you check them? Your email and an "
-                                            "order number work too."),
+                return Turn(text=voice.sign(_("I couldn't find an account with that name and "
+                                              "zip code. Could you check them? Your email and "
+                                              "an order number work too.")),
                             intent="orders.verify.unmatched", state=self.state.to_json())
-            return Turn(text=voice.sign("Thanks. What can I help you with?"), intent="idle",
+            return Turn(text=voice.sign(_("Thanks. What can I help you with?")), intent="idle",
                         state=self.state.to_json())
         if intent == "human_agent":
             return _handoff("", HandoffReason.REQUESTED, "asked for a person", self.burst)
@@ -373,21 +381,22 @@ class _Turn:
         if intent == "complaint":
             # Rules can only pass a complaint on; under `auto` a model may do better, so the
             # turn does not claim the confidence that keeps models out (safety handoffs do).
-            turn = _handoff(voice.sign(_SAFETY[HandoffReason.COMPLAINT]),
+            turn = _handoff(voice.sign(_safety(HandoffReason.COMPLAINT)),
                             HandoffReason.COMPLAINT, "the shopper has a complaint", self.burst)
             return replace(turn, confidence=min(confidence, 0.5))
         if intent == "greeting":
-            return Turn(text=f"Hi! I'm {voice.assistant_name}, the {voice.shop_name} assistant. "
-                        "What can I help you with today?", buttons=TOPIC_BUTTONS,
+            return Turn(text=_("Hi! I'm {assistant}, the {shop} assistant. What can I help you "
+                               "with today?").format(assistant=voice.assistant_name,
+                                                     shop=voice.shop_name), buttons=topics(),
                         intent="greeting", confidence=confidence)
         if intent == "thanks":
-            return Turn(text=voice.sign("You're welcome! Is there anything else I can help "
-                                        "with?"), intent="thanks", confidence=confidence)
+            return Turn(text=voice.sign(_("You're welcome! Is there anything else I can help "
+                                          "with?")), intent="thanks", confidence=confidence)
         if intent == "goodbye":
-            return Turn(text=voice.sign("Thanks for chatting with us. Have a great day!"),
+            return Turn(text=voice.sign(_("Thanks for chatting with us. Have a great day!")),
                         intent="goodbye", confidence=confidence)
         if intent in ("affirm", "deny", "correction", "start_over"):
-            return Turn(text=voice.sign("Okay. What can I help you with?"), buttons=TOPIC_BUTTONS,
+            return Turn(text=voice.sign(_("Okay. What can I help you with?")), buttons=topics(),
                         intent="idle", confidence=confidence, state=self.state.to_json())
         if intent in CATALOG and self.deps.tools is not None:
             product = await catalog.answer(self.deps.tools, text)
@@ -406,7 +415,7 @@ class _Turn:
         if found is None:
             return self._unsure()
         if intent == "feedback":
-            found = replace(found, text="Thank you, we'd love to hear it. " + found.text)
+            found = replace(found, text=_("Thank you, we'd love to hear it.") + " " + found.text)
         offer = cues.OFFERS.get(intent)
         if offer is not None and self.flow is not None:
             self.state.offer = offer[1]
@@ -445,16 +454,16 @@ class _Turn:
         failures = self.conversation.failures + 1
         if failures >= self.deps.max_failures:
             return Turn(
-                text="I'm sorry, I haven't been able to help with this.",
+                text=_("I'm sorry, I haven't been able to help with this."),
                 handoff=Handoff(HandoffReason.REPEATED_FAILURE, _summary(
                     f"{failures} questions the assistant could not answer", self.burst)),
                 intent="unknown", failed=True, confidence=0.0)
-        lead = ("That's outside what I can help with here: I know about our products, orders, "
-                "shipping, returns and the shop's policies." if out_of_scope else
-                "I'm not sure about that one, and I'd rather not guess.")
-        return Turn(text=f"{lead} You can rephrase it, pick a topic below, or talk to a person "
-                    "from our team.",
-                    buttons=(*TOPIC_BUTTONS[:2], Button(voice.person_label,
+        lead = (_("That's outside what I can help with here: I know about our products, "
+                  "orders, shipping, returns and the shop's policies.") if out_of_scope else
+                _("I'm not sure about that one, and I'd rather not guess."))
+        rest = _("You can rephrase it, pick a topic below, or talk to a person from our team.")
+        return Turn(text=f"{lead} {rest}",
+                    buttons=(*topics()[:2], Button(voice.person_label,
                                                         intents.HANDOFF_BUTTON)),
                     intent="unknown", failed=True, confidence=0.0,
                     state=self.state.to_json())

@@ -6,10 +6,13 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+import omnichannel.i18n as i18n
 from omnichannel.agent import slots
 from omnichannel.agent.tools import ToolBox
 from omnichannel.agent.turn import Turn
 from omnichannel.commerce import CommerceError, Product, Promo, Variant
+
+_ = i18n.translator("agent")
 
 _PRODUCT_Q = re.compile(
     r"\b(do you (have|sell|carry|stock)|in stock|available|availability|price of|"
@@ -52,35 +55,37 @@ def is_product_question(text: str) -> bool:
 async def answer_promo(tools: ToolBox, code: str) -> str:
     promo = await tools.promo(code)
     if promo is None:
-        return f"I can't find a promo code {code}. Please check the spelling."
+        return _("I can't find a promo code {code}. Please check the spelling.").format(code=code)
     return describe_promo(promo, tools.money)
 
 
 def describe_promo(promo: Promo, fmt: Callable[[float], str] = "{:.2f}".format) -> str:
     if promo.percent_off:
-        value = f"{promo.percent_off:g}% off"
+        value = _("{percent}% off").format(percent=f"{promo.percent_off:g}")
     elif promo.amount_off:
-        value = f"{fmt(promo.amount_off)} off"
+        value = _("{amount} off").format(amount=fmt(promo.amount_off))
     else:
         value = promo.description
     rules = []
     if promo.min_subtotal:
-        rules.append(f"on orders of {fmt(promo.min_subtotal)} or more")
+        rules.append(_("on orders of {amount} or more").format(amount=fmt(promo.min_subtotal)))
     if promo.once_per_customer:
-        rules.append("once per customer")
-    text = f"Code {promo.code}: {value}" + (f" {', '.join(rules)}" if rules else "") + "."
+        rules.append(_("once per customer"))
+    text = _("Code {code}: {value}").format(code=promo.code, value=value) + (
+        f" {', '.join(rules)}" if rules else "") + "."
     now = datetime.now(UTC)
     expires = promo.expires_at
     if expires is not None and expires.tzinfo is None:
         expires = expires.replace(tzinfo=UTC)
     if not promo.active:
-        text += " It is no longer active, I'm afraid."
+        text += " " + _("It is no longer active, I'm afraid.")
     elif expires is not None and expires < now:
-        text += f" It expired on {expires:%B %-d, %Y}, I'm afraid."
+        text += " " + _("It expired on {date}, I'm afraid.").format(date=i18n.day(expires))
     elif expires is not None:
-        text += f" It's valid until {expires:%B %-d, %Y}; enter it at checkout (one per order)."
+        text += " " + _("It's valid until {date}; enter it at checkout (one per order).").format(
+            date=i18n.day(expires))
     else:
-        text += " Enter it at checkout (one code per order)."
+        text += " " + _("Enter it at checkout (one code per order).")
     return text
 
 
@@ -102,8 +107,9 @@ async def answer_product(tools: ToolBox, text: str) -> str | None:
     variant = slots.match_variant(text, product.variants)
     if variant is not None and _names_an_option(text, variant):
         opts = ", ".join(f"{k} {v}" for k, v in variant.options)
-        state = "in stock" if variant.available else "sold out right now"
-        return f"The {product.name} ({opts}) is {tools.money(variant.price)} and {state}."
+        said = (_("The {product} ({options}) is {price} and in stock.") if variant.available
+                else _("The {product} ({options}) is {price} and sold out right now."))
+        return said.format(product=product.name, options=opts, price=tools.money(variant.price))
     return describe_product(product, tools.money)
 
 
@@ -121,13 +127,16 @@ def describe_product(product: Product, fmt: Callable[[float], str] = "{:.2f}".fo
             if val not in options.setdefault(k, []):
                 options[k].append(val)
     price = (fmt(min(prices)) if min(prices) == max(prices)
-             else f"{fmt(min(prices))} to {fmt(max(prices))}")
+             else _("{low} to {high}").format(low=fmt(min(prices)), high=fmt(max(prices))))
     if not available:
-        return f"The {product.name} is sold out in every option right now."
+        return _("The {product} is sold out in every option right now.").format(
+            product=product.name)
     listed = "; ".join(f"{k}: {', '.join(vals)}" for k, vals in options.items())
     desc = f" {product.description}" if product.description else ""
-    return (f"The {product.name} is {price}.{desc} In stock: {listed} "
-            f"({len(available)} of {len(product.variants)} options available).")
+    stock = _("In stock: {listed} ({available} of {total} options available).").format(
+        listed=listed, available=len(available), total=len(product.variants))
+    return _("The {product} is {price}.").format(product=product.name, price=price) + \
+        f"{desc} {stock}"
 
 
 async def answer(tools: ToolBox, text: str) -> Turn | None:
