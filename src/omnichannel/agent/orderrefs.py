@@ -10,9 +10,12 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from omnichannel.agent import slots
+import omnichannel.i18n as i18n
+from omnichannel.agent import ordertext, slots
 from omnichannel.agent.understanding import entities
 from omnichannel.commerce import Order, OrderStatus
+
+ngettext = i18n.plural_translator("orders")
 
 _LATEST = re.compile(r"\b(last|latest|most recent|newest|recent|current|new|just (placed|made|"
                      r"ordered)|yesterday'?s|today'?s)\b(?! (week|month|year|time))", re.I)
@@ -152,5 +155,7 @@ def resolve(text: str, orders: Sequence[Order], *, listed: Sequence[str] = (),
 def describe(order: Order) -> str:
     """A short label a shopper recognises: number, status and the first items."""
     names = [i.name for i in order.items]
-    shown = ", ".join(names[:2]) + (f" and {len(names) - 2} more" if len(names) > 2 else "")
-    return f"{order.id} ({order.status.value}: {shown})"
+    more = len(names) - 2
+    shown = ", ".join(names[:2]) + (ngettext(" and {n} more", " and {n} more", more).format(
+        n=more) if more > 0 else "")
+    return f"{order.id} ({ordertext.status_name(order.status)}: {shown})"

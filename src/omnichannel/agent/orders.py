@@ -15,6 +15,7 @@ import re
 from dataclasses import asdict
 from typing import Any
 
+import omnichannel.i18n as i18n
 from omnichannel.agent import orderrefs, ordertext, slots
 from omnichannel.agent.dialogue import SAID_KEPT, State, Task
 from omnichannel.agent.tools import ToolBox, ToolError
@@ -23,7 +24,15 @@ from omnichannel.agent.understanding import confirm, entities
 from omnichannel.commerce import CommerceError, Customer, Order, OrderStatus
 from omnichannel.conversation import Button
 
-YES_NO = (Button("Yes, go ahead", "yes"), Button("No", "no"))
+_ = i18n.translator("orders")
+ngettext = i18n.plural_translator("orders")
+
+
+def yes_no() -> tuple[Button, ...]:
+    """The Yes/No buttons of a confirmation, labelled in the turn's language."""
+    return (Button(_("Yes, go ahead"), "yes"), Button(_("No"), "no"))
+
+
 WRITE_TOOLS = {
     "cancel": "cancel_pending_order",
     "return": "return_delivered_order_items",
@@ -41,9 +50,6 @@ TASKS = {
     "modify_payment": "modify_payment", "refund_status": "refund_status",
 }
 READ_TASKS = {"status", "what_ordered", "refund_status"}
-VERIFY_ASK = ("To help with an order I first need to confirm who you are: please tell me "
-              "your name and zip code, or your email and the order number (a Canadian or UK "
-              "postal code works too).")
 MAX_MISSES = 2
 ONLY_NOT = "order:another"  # "No, another one" when one order fits
 SHIP_TO = ("the United States", "Canada", "Hawaii", "Alaska", "Puerto Rico")
@@ -55,6 +61,10 @@ _THAT_ORDER = re.compile(r"\b(it|that one|this one|that order|this order|the sam
                          re.I)
 _AGAIN = re.compile(r"\b(too|as well|also|same|again|the other one|other order|that one)\b",
                     re.I)
+
+
+def _anything_else() -> str:
+    return _(" Anything else I can help with?")
 
 
 class OrderFlow:
@@ -133,8 +143,7 @@ class OrderFlow:
                 task = self.state.tasks[0]
                 self._finish()
                 return self._reply(ordertext.none_eligible(task.intent, self.return_days,
-                                                           others=True) +
-                                   " Anything else I can help with?",
+                                                           others=True) + _anything_else(),
                                    intent=f"orders.refused.{task.intent}")
             elif answer is confirm.Answer.YES or not (
                     entities.order_ids(text) or self.elsewhere or _ASKS_BACK.search(text)):
@@ -155,7 +164,7 @@ class OrderFlow:
             result = await self.tools.call("find_user_id_by_name_zip", {
                 "first_name": first, "last_name": last, "zip": code})
             if result.ok:
-                self.notes.append(f"Thanks, {first}, you're verified.")
+                self.notes.append(_("Thanks, {name}, you're verified.").format(name=first))
                 self.progress = True
                 return
             self.unmatched = True
@@ -177,27 +186,33 @@ class OrderFlow:
     # the task ---------------------------------------------------------------------------
     async def _advance(self, text: str) -> Turn:
         if not self.state.tasks:
-            return self._reply("What can I help you with?", intent="orders.idle")
+            return self._reply(_("What can I help you with?"), intent="orders.idle")
         task = self.state.tasks[0]
         if not self.tools.session.verified:
             if self.unmatched and entities.postcodes(text):
-                return self._ask("identity", "I couldn't find an account with that name and "
-                                 "zip code. Could you check the spelling and the code? Your "
-                                 "email and an order number work too.",
+                return self._ask("identity", _("I couldn't find an account with that name "
+                                               "and zip code. Could you check the spelling and "
+                                               "the code? Your email and an order number work "
+                                               "too."),
                                  intent=f"orders.verify.{task.intent}")
             if self.tools.session.claimed_customer_id is not None:
                 # An email is known: one of its order numbers proves it.
                 self.progress = self.progress or bool(entities.email(text))
-                return self._ask("identity", "Thanks. To confirm it's you, please give me the "
-                                 "number of one of your orders (it's in the confirmation "
-                                 "email), or your name and zip code.",
+                return self._ask("identity", _("Thanks. To confirm it's you, please give me "
+                                               "the number of one of your orders (it's in the "
+                                               "confirmation email), or your name and zip "
+                                               "code."),
                                  intent=f"orders.verify.{task.intent}")
             if self.state.asking == "identity" and not entities.postcodes(text) and \
                     entities.names(text) and len(text.split()) <= 4:
                 self.progress = True  # a name: the postcode is what is missing
-                return self._ask("identity", "Thanks. And the zip or postal code on your "
-                                 "account?", intent=f"orders.verify.{task.intent}")
-            return self._ask("identity", VERIFY_ASK, intent=f"orders.verify.{task.intent}")
+                return self._ask("identity", _("Thanks. And the zip or postal code on your "
+                                               "account?"), intent=f"orders.verify.{task.intent}")
+            return self._ask("identity", _("To help with an order I first need to confirm who "
+                                           "you are: please tell me your name and zip code, or "
+                                           "your email and the order number (a Canadian or UK "
+                                           "postal code works too)."),
+                             intent=f"orders.verify.{task.intent}")
         customer = await self.tools.customer()
         if task.intent == "default_address":
             return await self._fill_and_propose(task, text, customer, None)
@@ -206,8 +221,9 @@ class OrderFlow:
             chosen = await self._choose(task, text, orders)
         except (ToolError, CommerceError) as exc:
             self.state.tasks.pop(0)
-            return self._reply(f"I couldn't find that order for you: {exc}. Could you check the "
-                               "order number?", intent="orders.not_found")
+            return self._reply(_("I couldn't find that order for you: {problem}. Could you "
+                                 "check the order number?").format(problem=exc),
+                               intent="orders.not_found")
         if not chosen:
             if task.intent == "what_ordered":
                 self._finish()
@@ -217,9 +233,10 @@ class OrderFlow:
                 refunds = [o for o in orders if ordertext.has_refund(o)]
                 if not refunds:
                     self._finish()
-                    return self._reply("I don't see a refund, cancellation or return on any of "
-                                       "your orders. If you'd like to return something, I can "
-                                       "start that for you.", intent="orders.refund_status")
+                    return self._reply(_("I don't see a refund, cancellation or return on any "
+                                         "of your orders. If you'd like to return something, I "
+                                         "can start that for you."),
+                                       intent="orders.refund_status")
                 if len(refunds) == 1:
                     orders = refunds
                 else:
@@ -232,7 +249,7 @@ class OrderFlow:
                 # Eligibility before details: say at once that nothing can be done, and what can.
                 self._finish()
                 return self._reply(ordertext.none_eligible(task.intent, self.return_days) +
-                                   " Anything else I can help with?",
+                                   _anything_else(),
                                    intent=f"orders.refused.{task.intent}")
             elif len(able) == 1:
                 return self._ask_only(able[0], task)
@@ -266,7 +283,7 @@ class OrderFlow:
         problem = ordertext.ineligible(task.intent, order, self.return_days)
         if problem is not None:
             self._finish()
-            return self._reply(problem + " Anything else I can help with?",
+            return self._reply(problem + _anything_else(),
                                intent=f"orders.refused.{task.intent}")
         return await self._fill_and_propose(task, text, customer, order)
 
@@ -299,7 +316,7 @@ class OrderFlow:
         ids = [i for s in self.state.said for i in entities.order_ids(s)]
         if ids and not any(o.id in ids for o in orders):
             await self.tools.order(ids[-1])  # the tool layer says why (unknown, not yours)
-            raise ToolError(f"order {ids[-1]} is not one of yours")
+            raise ToolError(_("order {order_id} is not one of yours").format(order_id=ids[-1]))
         return []
 
     def _read_one(self, task: Task, order: Order) -> Turn:
@@ -326,13 +343,14 @@ class OrderFlow:
     def _ask_only(self, order: Order, task: Task) -> Turn:
         """One order fits the request: ask whether it is the one rather than assume it."""
         self.state.listed = [order.id]
-        verb = {"cancel": "cancel", "return": "return items from", "exchange": "exchange items "
-                "from", "modify_items": "change", "modify_address": "send elsewhere",
-                "modify_payment": "pay another way"}.get(task.intent, "change")
-        return self._ask("order", f"The only order I can {verb} now is "
-                         f"{orderrefs.describe(order)}. Is it that one?",
-                         buttons=(Button("Yes, that one", order.id),
-                                  Button("No, another one", ONLY_NOT)),
+        verb = {"cancel": _("cancel"), "return": _("return items from"),
+                "exchange": _("exchange items from"), "modify_items": _("change"),
+                "modify_address": _("send elsewhere"),
+                "modify_payment": _("pay another way")}.get(task.intent) or _("change")
+        return self._ask("order", _("The only order I can {verb} now is {order}. Is it that "
+                                    "one?").format(verb=verb, order=orderrefs.describe(order)),
+                         buttons=(Button(_("Yes, that one"), order.id),
+                                  Button(_("No, another one"), ONLY_NOT)),
                          intent=f"orders.ask_order.{task.intent}")
 
     def _can(self, task: str, order: Order) -> bool:
@@ -345,8 +363,9 @@ class OrderFlow:
         shown = orders[:5]
         self.state.listed = [o.id for o in shown]
         lines = "\n".join(f"- {orderrefs.describe(o)}" for o in shown)
-        return self._ask("order", f"Which order is it? Your most recent ones:\n{lines}\nYou can "
-                         "give the number or describe it (\"the one with the boots\").",
+        return self._ask("order", _("Which order is it? Your most recent ones:\n{lines}\nYou "
+                                    "can give the number or describe it (\"the one with the "
+                                    "boots\").").format(lines=lines),
                          buttons=tuple(Button(o.id, o.id) for o in shown[:4]),
                          intent=f"orders.ask_order.{task.intent}")
 
@@ -354,10 +373,13 @@ class OrderFlow:
         shown = orders[:5]
         self.state.listed = [o.id for o in shown]
         if not shown:
-            return self._reply("I see no orders on your account yet.", intent=intent)
+            return self._reply(_("I see no orders on your account yet."), intent=intent)
         lines = "\n".join(f"- {orderrefs.describe(o)}" for o in shown)
-        more = f" (and {len(orders) - 5} older)" if len(orders) > 5 else ""
-        return self._reply(f"Your most recent orders{more}:\n{lines}", intent=intent)
+        older = len(orders) - 5
+        more = ngettext(" (and {n} older)", " (and {n} older)", older).format(
+            n=older) if older > 0 else ""
+        return self._reply(_("Your most recent orders{more}:\n{lines}").format(
+            more=more, lines=lines), intent=intent)
 
     async def _fill_and_propose(self, task: Task, text: str, customer: Customer,
                                 order: Order | None) -> Turn:
@@ -383,10 +405,11 @@ class OrderFlow:
                     text) and confirm.decide(text, None) is confirm.Answer.UNCLEAR:
                 task.reason = "no longer needed"  # any other reason the shopper gives
             if task.reason is None:
-                return self._ask("reason", f"Why would you like to cancel order {order.id}?"
-                                 if order is not None else "Why would you like to cancel it?",
-                                 buttons=(Button("I no longer need it", "no longer needed"),
-                                          Button("I ordered it by mistake",
+                return self._ask("reason", _("Why would you like to cancel order {order_id}?"
+                                             ).format(order_id=order.id)
+                                 if order is not None else _("Why would you like to cancel it?"),
+                                 buttons=(Button(_("I no longer need it"), "no longer needed"),
+                                          Button(_("I ordered it by mistake"),
                                                  "ordered by mistake")),
                                  intent="orders.ask_reason")
             return None
@@ -394,16 +417,18 @@ class OrderFlow:
             abroad = [c for c in entities.countries(text) if c not in SHIP_TO]
             if abroad and task.address is None:
                 self._finish()
-                return self._reply(f"I'm sorry, we ship only to the United States and Canada, "
-                                   f"so I can't send it to {abroad[0]}. Anything else I can "
-                                   "help with?", intent=f"orders.refused.{task.intent}")
+                return self._reply(_("I'm sorry, we ship only to the United States and "
+                                     "Canada, so I can't send it to {country}. Anything else I "
+                                     "can help with?").format(country=abroad[0]),
+                                   intent=f"orders.refused.{task.intent}")
             if task.address is None:
                 found = next((a for t in texts if (a := slots.address(t))), None)
                 if found is not None:
                     task.address = asdict(found)
             if task.address is None:
-                return self._ask("address", "What's the new address? Please write it as street, "
-                                 "apartment or suite (if any), city, state, zip code.",
+                return self._ask("address", _("What's the new address? Please write it as "
+                                              "street, apartment or suite (if any), city, "
+                                              "state, zip code."),
                                  intent="orders.ask_address")
             return None
         if task.intent in ("return", "exchange", "modify_items"):
@@ -420,8 +445,10 @@ class OrderFlow:
             if not task.item_ids and len(order.items) == 1:
                 task.item_ids = [order.items[0].item_id]
             if not task.item_ids:
-                names = "; ".join(f"{i.name} ({i.options_text()})" for i in order.items)
-                return self._ask("items", f"Which items from {order.id}? It has: {names}.",
+                names = "; ".join(ordertext.item_text(i.name, i.options_text())
+                                  for i in order.items)
+                return self._ask("items", _("Which items from {order_id}? It has: {items}."
+                                            ).format(order_id=order.id, items=names),
                                  buttons=tuple(Button(i.name, f"the {i.name}")
                                                for i in order.items[:4])
                                  if len({i.name for i in order.items}) == len(order.items)
@@ -445,12 +472,15 @@ class OrderFlow:
                 if original is not None:
                     task.payment_method_id = original.id
             if task.payment_method_id is None:
-                what = {"return": "Where should the refund go (the original payment method, "
-                                  "or a gift card)",
-                        "modify_payment": "Which payment method should pay for the order"}.get(
-                    task.intent, "Which payment method should pay or receive the price "
-                                 "difference")
-                return self._ask("payment", f"{what}?", buttons=tuple(
+                if task.intent == "return":
+                    what = _("Where should the refund go (the original payment method, or a "
+                             "gift card)?")
+                elif task.intent == "modify_payment":
+                    what = _("Which payment method should pay for the order?")
+                else:
+                    what = _("Which payment method should pay or receive the price "
+                             "difference?")
+                return self._ask("payment", what, buttons=tuple(
                     Button(pm.label(), pm.label()) for pm in customer.payment_methods[:4]),
                     intent="orders.ask_payment")
         return None
@@ -480,8 +510,11 @@ class OrderFlow:
                 if variant is not None and not variant.available:
                     sold_out = ", ".join(f"{k} {v}" for k, v in variant.options)
                     choices = slots.option_choices(product.variants, old.options)
-                    return self._ask("options", f"The {old.name} in {sold_out} is sold out, I'm "
-                                     f"afraid. In stock: {choices}. Which would you like?",
+                    return self._ask("options", _("The {item} in {options} is sold out, I'm "
+                                                  "afraid. In stock: {choices}. Which would you "
+                                                  "like?").format(item=old.name,
+                                                                  options=sold_out,
+                                                                  choices=choices),
                                      intent="orders.ask_options")
                 if variant is not None:
                     task.new_item_ids[slot] = variant.item_id
@@ -492,9 +525,10 @@ class OrderFlow:
         first = by_id[task.item_ids[missing[0]]]
         product = await self.tools.product(first.product_id)
         choices = slots.option_choices(product.variants, first.options)
-        hint = f" For example: {choices}." if choices else ""
-        return self._ask("options", f"What would you like instead of the {first.name} "
-                         f"({first.options_text()})?{hint}", intent="orders.ask_options")
+        hint = _(" For example: {choices}.").format(choices=choices) if choices else ""
+        return self._ask("options", _("What would you like instead of the {item}?{hint}").format(
+            item=ordertext.item_text(first.name, first.options_text()), hint=hint),
+            intent="orders.ask_options")
 
     async def _propose(self, task: Task) -> Turn:
         tool, args = self._call(task)
@@ -523,10 +557,12 @@ class OrderFlow:
                 self.state.pending["more"] = more
                 self.state.pending["summary"] = " ".join(summaries)
             self.state.asking, self.state.misses = "confirm", 0
-            ask = "Shall I go ahead with both?" if len(summaries) == 2 else (
-                f"Shall I go ahead with all {len(summaries)}?" if more else "Shall I go ahead?")
+            ask = _("Shall I go ahead with both?") if len(summaries) == 2 else (
+                ngettext("Shall I go ahead with all {n}?", "Shall I go ahead with all {n}?",
+                         len(summaries)).format(n=len(summaries)) if more else
+                _("Shall I go ahead?"))
             return self._reply(f"{' '.join(summaries)} {ask}",
-                               buttons=YES_NO, intent=f"orders.confirm.{task.intent}")
+                               buttons=yes_no(), intent=f"orders.confirm.{task.intent}")
         return self._outcome(task, result.error, result.held, result.output, result.amount)
 
     @staticmethod
@@ -594,24 +630,25 @@ class OrderFlow:
             self.state.tasks.pop(0)
         self.state.said.clear()
         self.state.asking, self.state.misses = None, 0
-        return self._reply("All right, I haven't changed anything. Anything else I can "
-                           "help with?", intent="orders.declined")
+        return self._reply(_("All right, I haven't changed anything. Anything else I can "
+                             "help with?"), intent="orders.declined")
 
     def ask_again(self) -> Turn:
         """A reply to "shall I?" that is not a clear yes or no: nothing runs."""
         pending = self.state.pending
         assert pending is not None
         self.state.misses += 1
-        summary = pending.get("summary") or "make this change"
-        return self._reply(f"I haven't done anything yet. Just to be sure: {summary} Shall I go "
-                           "ahead? Please answer yes or no (or tell me what to change).",
-                           buttons=YES_NO, intent="orders.confirm_again")
+        summary = pending.get("summary") or _("make this change")
+        return self._reply(_("I haven't done anything yet. Just to be sure: {summary} Shall I "
+                             "go ahead? Please answer yes or no (or tell me what to "
+                             "change).").format(summary=summary),
+                           buttons=yes_no(), intent="orders.confirm_again")
 
     async def correct(self, text: str) -> Turn:
         """A correction while confirming: the slots it names are replaced, then asked again."""
         self.state.pending = None
         if not self.state.tasks:
-            return self._reply("What would you like instead?", intent="orders.idle")
+            return self._reply(_("What would you like instead?"), intent="orders.idle")
         task = self.state.tasks[0]
         changed = False
         if entities.cancel_reason(text) and task.intent == "cancel":
@@ -639,8 +676,8 @@ class OrderFlow:
         self.remember(text)
         if not changed:
             self.state.asking = None
-            return self._reply("No problem, I haven't changed anything. What should be "
-                               "different?", intent="orders.correction")
+            return self._reply(_("No problem, I haven't changed anything. What should be "
+                                 "different?"), intent="orders.correction")
         return await self._advance(text)
 
     # helpers ----------------------------------------------------------------------------
@@ -655,31 +692,33 @@ class OrderFlow:
                  amount: float = 0.0) -> Turn:
         self._finish()
         if held is not None:  # the router's handoff notice follows: this says why
-            what = (f"A refund of {self.tools.money(amount)} is more than I can approve on my "
-                    "own" if amount > 0 else "This is something I can't approve on my own")
-            return Turn(text=self.sign(f"{what}, so a person from our team needs to check "
-                                       "it."),
+            why = (_("A refund of {amount} is more than I can approve on my own, so a person "
+                     "from our team needs to check it.").format(amount=self.tools.money(amount))
+                   if amount > 0 else _("This is something I can't approve on my own, so a "
+                                        "person from our team needs to check it."))
+            return Turn(text=self.sign(why),
                         handoff=Handoff(HandoffReason.OVER_CAP, held),
                         intent=f"orders.held.{task.intent}", state=self.state.to_json())
         if error is not None:
             reason = error.removeprefix("Error: ")
-            return self._reply(f"I couldn't do that: {reason}. Anything else I can help with?",
+            return self._reply(_("I couldn't do that: {reason}. Anything else I can help "
+                                 "with?").format(reason=reason),
                                intent=f"orders.refused.{task.intent}")
         done = {
-            "cancel": "Done: the order is cancelled. The refund goes back to the original "
-                      "payment method (gift cards at once, cards and PayPal in 5-7 business "
-                      "days).",
-            "return": "Done: your return is registered. You'll get an email with how to send "
-                      "the items back; the refund follows once they arrive.",
-            "exchange": "Done: your exchange is registered. You'll get an email with how to "
-                        "send the items back; no new order is needed.",
-            "modify_items": "Done: the items in your order are changed.",
-            "modify_address": "Done: the order will ship to the new address.",
-            "modify_payment": "Done: the order is now paid with the new method.",
-            "default_address": "Done: your default address is updated.",
-        }.get(task.intent, "Done.")
+            "cancel": _("Done: the order is cancelled. The refund goes back to the original "
+                        "payment method (gift cards at once, cards and PayPal in 5-7 business "
+                        "days)."),
+            "return": _("Done: your return is registered. You'll get an email with how to "
+                        "send the items back; the refund follows once they arrive."),
+            "exchange": _("Done: your exchange is registered. You'll get an email with how to "
+                          "send the items back; no new order is needed."),
+            "modify_items": _("Done: the items in your order are changed."),
+            "modify_address": _("Done: the order will ship to the new address."),
+            "modify_payment": _("Done: the order is now paid with the new method."),
+            "default_address": _("Done: your default address is updated."),
+        }.get(task.intent) or _("Done.")
         self.state.last = asdict(task)
-        follow = "" if self.state.tasks else " Anything else I can help with?"
+        follow = "" if self.state.tasks else _anything_else()
         return self._reply(f"{done}{follow}", intent=f"orders.done.{task.intent}")
 
     def _ask(self, slot: str, text: str, *, buttons: tuple[Button, ...] = (),
@@ -692,14 +731,14 @@ class OrderFlow:
         if self.state.misses >= MAX_MISSES:
             task = self.state.tasks[0].intent if self.state.tasks else "order"
             self.state.clear()
-            return Turn(text=self.sign("I'm sorry, I'm not getting this right, and I'd "
-                                       "rather a person looked at it than guess."),
+            return Turn(text=self.sign(_("I'm sorry, I'm not getting this right, and I'd "
+                                         "rather a person looked at it than guess.")),
                         handoff=Handoff(HandoffReason.REPEATED_FAILURE,
                                         f"could not get the {slot} for a {task} request"),
                         intent="handoff.repeated_failure", state=self.state.to_json(),
                         failed=True)
         if self.state.misses == 1:
-            text = f"Sorry, I didn't catch that. {text}"
+            text = _("Sorry, I didn't catch that. {question}").format(question=text)
         return self._reply(text, buttons=buttons, intent=intent)
 
     def _reply(self, text: str, *, buttons: tuple[Button, ...] = (), intent: str) -> Turn:

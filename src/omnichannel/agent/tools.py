@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, is_dataclass
 from functools import lru_cache
 from typing import Any
 
+import omnichannel.i18n as i18n
 from omnichannel.agent.guardrails import (
     ActionEntry,
     ActionRecorder,
@@ -42,9 +43,27 @@ from omnichannel.commerce import (
     Promo,
 )
 
+_ = i18n.translator("orders")
+
 CANCEL_REASONS = ("no longer needed", "ordered by mistake")
+# A tool's output (compared as it is); deferred_words() is how a shopper reads it.
 DEFERRED = ("Submitted: a member of our team approves this before it takes effect; it runs "
             "as soon as they do.")
+
+
+def deferred_words() -> str:
+    """DEFERRED in the turn's language."""
+    return _("Submitted: a member of our team approves this before it takes effect; it runs "
+             "as soon as they do.")
+
+
+def reason_words(reason: str) -> str:
+    """A cancel reason as the shopper reads it ("no longer needed", "ya no lo necesito")."""
+    if reason == "no longer needed":
+        return _("no longer needed")
+    if reason == "ordered by mistake":
+        return _("ordered by mistake")
+    return reason
 WRITES = {
     "cancel_pending_order": True,  # irreversible
     "modify_pending_order_address": False,
@@ -233,13 +252,14 @@ class ToolBox:
         amount = 0.0
         if name == "modify_user_address":
             if args["user_id"] != customer_id:
-                raise ToolError("you can only change your own address")
+                raise ToolError(_("you can only change your own address"))
             order = None
         else:
             order = await self._owned_order(args["order_id"])
             eligible(self.policy, name, order)
             if name == "cancel_pending_order" and args["reason"] not in CANCEL_REASONS:
-                raise ToolError("the reason must be 'no longer needed' or 'ordered by mistake'")
+                raise ToolError(_("the reason must be 'no longer needed' or 'ordered by "
+                                  "mistake'"))
             amount = await check_write(self.commerce, await self.customer(), name, args, order)
         if order is not None:
             verdict = await check_caps(self.policy, self.ledger, customer_id, order.id, amount)
@@ -259,8 +279,8 @@ class ToolBox:
     # identity and ownership
     def _require_verified(self) -> str:
         if self.session.customer_id is None:
-            raise ToolError("please verify your identity first (email and an order number, "
-                            "or name and zip code)")
+            raise ToolError(_("please verify your identity first (email and an order "
+                              "number, or name and zip code)"))
         return self.session.customer_id
 
     async def _owned_order(self, order_id: str) -> Order:
@@ -272,14 +292,14 @@ class ToolBox:
         if self.session.customer_id is None:
             self._require_verified()
         if order.customer_id != self.session.customer_id:
-            raise ToolError("that order does not belong to the verified customer")
+            raise ToolError(_("that order does not belong to the verified customer"))
         return order
 
     def _adopt(self, customer_id: str, how: Verification | None) -> None:
         """One customer per conversation: another identity is refused, never switched to."""
         if self.session.customer_id not in (None, customer_id):
-            raise ToolError("this conversation is already verified as another customer; "
-                            "I can only help that customer here")
+            raise ToolError(_("this conversation is already verified as another "
+                              "customer; I can only help that customer here"))
         if how is not None:
             self.session.verify(customer_id, how)
         elif self.session.customer_id is None:
@@ -316,37 +336,44 @@ class ToolBox:
             args_new = "; ".join(new)
             difference = round(difference, 2)
             if difference > 0:
-                args_new += f" (you pay {self.money(difference)} more)"
+                args_new += _(" (you pay {amount} more)").format(amount=self.money(difference))
             elif difference < 0:
-                args_new += f" (you get {self.money(-difference)} back)"
+                args_new += _(" (you get {amount} back)").format(amount=self.money(-difference))
             else:
-                args_new += " (same price)"
+                args_new += _(" (same price)")
         else:
             args_new = ""
+        oid = args.get("order_id", "")
         if name == "cancel_pending_order":
-            return (f"Cancel order {args['order_id']} ({args['reason']}). This cannot be "
-                    f"undone; the refund of {self.money(amount)} goes back to the original "
-                    "payment method.")
+            return _("Cancel order {order_id} ({reason}). This cannot be undone; the refund "
+                     "of {amount} goes back to the original payment method.").format(
+                order_id=oid, reason=reason_words(str(args["reason"])),
+                amount=self.money(amount))
         if name == "return_delivered_order_items":
-            return (f"Return from order {args['order_id']}: {items}. Refund of "
-                    f"{self.money(amount)} to {pay}.")
+            return _("Return from order {order_id}: {items}. Refund of {amount} to "
+                     "{method}.").format(order_id=oid, items=items, amount=self.money(amount),
+                                         method=pay)
         if name == "exchange_delivered_order_items":
-            return (f"Exchange in order {args['order_id']}: {items}, for {args_new}; "
-                    f"any price difference via {pay}.")
+            return _("Exchange in order {order_id}: {items}, for {new_items}; any price "
+                     "difference via {method}.").format(order_id=oid, items=items,
+                                                        new_items=args_new, method=pay)
         if name == "modify_pending_order_items":
-            return (f"Change items in order {args['order_id']}: {items}, to {args_new}; "
-                    f"any price difference via {pay}. Items can be changed only once, so "
-                    "please make sure this is everything.")
+            return _("Change items in order {order_id}: {items}, to {new_items}; any price "
+                     "difference via {method}. Items can be changed only once, so please make "
+                     "sure this is everything.").format(order_id=oid, items=items,
+                                                        new_items=args_new, method=pay)
         if name == "modify_pending_order_payment":
-            return f"Pay for order {args['order_id']} with {pay} instead."
+            return _("Pay for order {order_id} with {method} instead.").format(
+                order_id=oid, method=pay)
         if name == "refund_order":
-            return (f"Refund {self.money(float(args['amount']))} for order {args['order_id']} to "
-                    f"{pay}.")
+            return _("Refund {amount} for order {order_id} to {method}.").format(
+                amount=self.money(float(args["amount"])), order_id=oid, method=pay)
         address = ", ".join(str(args[k]) for k in ("address1", "address2", "city", "state",
                                                     "zip", "country") if args.get(k))
         if name == "modify_pending_order_address":
-            return f"Ship order {args['order_id']} to {address}."
-        return f"Change your default address to {address}."
+            return _("Ship order {order_id} to {address}.").format(order_id=oid,
+                                                                   address=address)
+        return _("Change your default address to {address}.").format(address=address)
 
     async def _record(self, name: str, args: dict[str, Any], result: ToolResult) -> None:
         if self.recorder is None:
@@ -414,7 +441,7 @@ class ToolBox:
         """
         promo = await self.commerce.get_promo(code)
         if promo is None:
-            raise ToolError(f"promo code {code!r} does not exist")
+            raise ToolError(_("promo code {code} does not exist").format(code=repr(code)))
         return as_json(promo)
 
     async def calculate(self, expression: str) -> str:
@@ -453,7 +480,7 @@ class ToolBox:
         """
         found = await self.commerce.find_customer_by_email(email)
         if found is None:
-            raise ToolError("user not found")
+            raise ToolError(_("user not found"))
         verified = Verification.REPLAY if self.session.auto_confirm else None
         self._adopt(found, verified if self.session.customer_id is None else None)
         return found
@@ -468,7 +495,7 @@ class ToolBox:
         """
         found = await self.commerce.find_customer_by_name_zip(first_name, last_name, zip)
         if found is None:
-            raise ToolError("user not found")
+            raise ToolError(_("user not found"))
         self._adopt(found, Verification.NAME_ZIP)
         return found
 
@@ -480,7 +507,7 @@ class ToolBox:
         """
         customer_id = self._require_verified()
         if user_id != customer_id:
-            raise ToolError("I can only share details of the verified customer")
+            raise ToolError(_("I can only share details of the verified customer"))
         return as_json(await self.commerce.get_customer(user_id))
 
     async def get_order_details(self, order_id: str) -> str:

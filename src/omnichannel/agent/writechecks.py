@@ -12,7 +12,9 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
+import omnichannel.i18n as i18n
 from omnichannel.agent.guardrails import Policy
+from omnichannel.agent.ordertext import status_name
 from omnichannel.commerce import (
     Commerce,
     CommerceError,
@@ -24,30 +26,38 @@ from omnichannel.commerce import (
     Variant,
 )
 
+_ = i18n.translator("orders")
+ngettext = i18n.plural_translator("orders")
+
 
 class ToolError(Exception):
-    """Refused by a guardrail; the message is safe to show."""
+    """Refused by a guardrail; the message is safe to show (in the turn's language)."""
 
 
 def eligible(policy: Policy, name: str, order: Order) -> None:
     """The order's status (and the return window) allows this write."""
     if name == "refund_order":
         if order.status in (OrderStatus.CANCELLED, OrderStatus.PENDING):
-            raise ToolError(f"order {order.id} is {order.status.value}; nothing to refund "
-                            "beyond what a cancellation already returns")
+            raise ToolError(_("order {order_id} is {status}; nothing to refund beyond what a "
+                              "cancellation already returns").format(
+                order_id=order.id, status=status_name(order.status)))
         return
     if name.startswith(("cancel_pending", "modify_pending")):
         if order.status is not OrderStatus.PENDING:
-            raise ToolError(f"order {order.id} is {order.status.value}; only pending "
-                            "orders can be changed or cancelled")
+            raise ToolError(_("order {order_id} is {status}; only pending orders can be "
+                              "changed or cancelled").format(
+                order_id=order.id, status=status_name(order.status)))
     elif order.status is not OrderStatus.DELIVERED:
-        raise ToolError(f"order {order.id} is {order.status.value}; only delivered orders "
-                        "can be returned or exchanged")
+        raise ToolError(_("order {order_id} is {status}; only delivered orders can be "
+                          "returned or exchanged").format(
+            order_id=order.id, status=status_name(order.status)))
     elif policy.return_window_days is not None and order.delivered_at is not None:
         now = datetime.now(order.delivered_at.tzinfo)
         if now - order.delivered_at > timedelta(days=policy.return_window_days):
-            raise ToolError(f"order {order.id} was delivered more than "
-                            f"{policy.return_window_days} days ago")
+            raise ToolError(ngettext("order {order_id} was delivered more than {days} day ago",
+                                     "order {order_id} was delivered more than {days} days ago",
+                                     policy.return_window_days).format(
+                order_id=order.id, days=policy.return_window_days))
 
 
 def net_paid(order: Order) -> float:
@@ -65,15 +75,15 @@ def _paid_with(order: Order) -> set[str]:
 def _method(customer: Customer, method_id: str) -> PaymentMethod:
     method = customer.payment(str(method_id).strip())
     if method is None:
-        raise ToolError("that payment method is not on your account")
+        raise ToolError(_("that payment method is not on your account"))
     return method
 
 
 def _refund_to(customer: Customer, order: Order, method_id: str) -> PaymentMethod:
     method = _method(customer, method_id)
     if method.id not in _paid_with(order) and method.source is not PaymentSource.GIFT_CARD:
-        raise ToolError("refunds go back to a payment method that paid for this order, or to "
-                        "a gift card on your account")
+        raise ToolError(_("refunds go back to a payment method that paid for this order, or "
+                          "to a gift card on your account"))
     return method
 
 
@@ -81,17 +91,18 @@ def _items(order: Order, item_ids: list[str]) -> None:
     have = Counter(i.item_id for i in order.items)
     wanted = Counter(item_ids)
     if not item_ids:
-        raise ToolError("no items were named")
+        raise ToolError(_("no items were named"))
     missing = [i for i, n in wanted.items() if n > have.get(i, 0)]
     if missing:
-        raise ToolError(f"item {missing[0]} is not in order {order.id}")
+        raise ToolError(_("item {item_id} is not in order {order_id}").format(
+            item_id=missing[0], order_id=order.id))
 
 
 async def new_variants(commerce: Commerce, order: Order, item_ids: list[str],
                        new_item_ids: list[str]) -> list[Variant]:
     """The new options, each of the same product as the item it replaces and available."""
     if len(new_item_ids) != len(item_ids):
-        raise ToolError("name one new option for each item that changes")
+        raise ToolError(_("name one new option for each item that changes"))
     products = {i.item_id: i.product_id for i in order.items}
     out = []
     for old, new in zip(item_ids, new_item_ids, strict=True):
@@ -100,9 +111,10 @@ async def new_variants(commerce: Commerce, order: Order, item_ids: list[str],
         except CommerceError:
             variant = None
         if variant is None:
-            raise ToolError(f"{new} is not an option of the same product as {old}")
+            raise ToolError(_("{new} is not an option of the same product as {old}").format(
+                new=new, old=old))
         if not variant.available:
-            raise ToolError(f"that option ({new}) is not available right now")
+            raise ToolError(_("that option ({new}) is not available right now").format(new=new))
         out.append(variant)
     return out
 
@@ -117,18 +129,21 @@ async def check_write(commerce: Commerce, customer: Customer, name: str,
         _refund_to(customer, order, args["payment_method_id"])
         amount = round(float(args["amount"]), 2)
         if not amount > 0:
-            raise ToolError("a refund must be a positive amount")
+            raise ToolError(_("a refund must be a positive amount"))
         left = net_paid(order)
         if amount > left:
-            raise ToolError(f"that is more than was paid for order {order.id} (at most "
-                            f"{left:.2f} can be refunded)")
+            # English keeps the plain number it always gave; other languages their own.
+            left_text = f"{left:.2f}" if i18n.current() == i18n.DEFAULT else i18n.number(left)
+            raise ToolError(_("that is more than was paid for order {order_id} (at most "
+                              "{amount} can be refunded)").format(
+                order_id=order.id, amount=left_text))
         return amount
     if name == "modify_pending_order_payment":
         method = _method(customer, args["payment_method_id"])
         if method.id in _paid_with(order) and len(_paid_with(order)) == 1:
-            raise ToolError("the order is already paid with that method")
+            raise ToolError(_("the order is already paid with that method"))
         if method.source is PaymentSource.GIFT_CARD and (method.balance or 0.0) < order.total:
-            raise ToolError("the gift card's balance does not cover the order")
+            raise ToolError(_("the gift card's balance does not cover the order"))
         return 0.0
     if name == "modify_pending_order_address":
         return 0.0
@@ -143,5 +158,5 @@ async def check_write(commerce: Commerce, customer: Customer, name: str,
     new = sum(v.price for v in variants)
     more = round(new - old, 2)
     if more > 0 and method.source is PaymentSource.GIFT_CARD and (method.balance or 0.0) < more:
-        raise ToolError("the gift card's balance does not cover the price difference")
+        raise ToolError(_("the gift card's balance does not cover the price difference"))
     return round(max(0.0, old - new), 2)
