@@ -55,6 +55,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
+from omnichannel.agent import modelnotes  # noqa: E402  (the engine's notes, read as a model would)
+
 HOST = "127.0.0.1"
 TOKENIZER_MODEL = "gpt-4o-mini"
 DEFAULT_DATA = Path("/work/shared/taubench/retail")
@@ -143,7 +145,7 @@ class Competent:
         notes = [str(m.get("content") or "") for m in turn if m.get("role") == "system"]
         runs = _tool_runs(turn)
         texts = [str(messages[i].get("content") or "") for i in users]
-        if notes and notes[-1].startswith("Your reply promised"):
+        if notes and notes[-1].startswith(modelnotes.REWRITE_PREFIX):
             return reply("Sorry, let me put that better. Is there anything else I can help "
                          "with?")
         for note in notes:
@@ -216,7 +218,7 @@ class Competent:
             return call(planned.tool, **kw)
         result = write.result
         if result.startswith("NEEDS CONFIRMATION"):
-            summary = result.split("confirm exactly this:", 1)[-1].strip()
+            summary = modelnotes.shopper_part(result)
             return reply(f"Please confirm: {summary} Shall I go ahead?")
         if result.startswith("HELD FOR STAFF APPROVAL"):
             return reply("This needs a review by our team; a person will reply here.")

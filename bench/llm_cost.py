@@ -431,7 +431,7 @@ def _nothing() -> Iterator[None]:
 async def _warm_up(fake: FakeModel) -> None:
     """One litellm call before a measured run, so import-time and first-call set-up (client
     construction, lazy imports) are not charged to the conversations."""
-    from omnichannel.agent.llm import load_litellm
+    from omnichannel.agent.llmsetup import load_litellm
 
     litellm = load_litellm()
     await litellm.acompletion(model="openai/fake-routine", api_base=fake.base,
@@ -445,7 +445,7 @@ async def bare_calls(fake: FakeModel, samples: list[dict[str, Any]]) -> dict[str
     """CPU per call of the same requests through the bare openai SDK and bare litellm."""
     import openai
 
-    from omnichannel.agent.llm import load_litellm
+    from omnichannel.agent.llmsetup import load_litellm
 
     litellm = load_litellm()
     client = openai.AsyncOpenAI(base_url=fake.base, api_key="bench-key", max_retries=0,

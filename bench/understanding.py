@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import functools
 import json
 import os
 import re
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import _languages
 from _common import LoopbackGateway, _jsonable, log
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
@@ -37,7 +39,10 @@ CORPUS = Path(os.environ.get("NLU_CORPUS", "/work/shared/nlu/bitext-customer-sup
 TARGET_RIGHT, TARGET_WRONG = 0.90, 0.02
 VERDICTS = ("right", "honest", "wrong")
 TITLE = re.compile(r"\(From our help center: ([^)]+)\)")
-APOLOGY = re.compile(r"\b(sorry|apologi[sz]e|apologies)\b", re.I)
+# An apology in any shipped language (the multilingual set is scored with the same rules).
+APOLOGY = re.compile(r"\b(sorry|apologi[sz]e|apologies|lo siento|lamento|disculp\w*|perd[oó]n"
+                     r"|es tut mir leid|entschuldig\w*|d[ée]sol[ée]e?s?|excuses|sinto muito"
+                     r"|desculp\w*|mi dispiace|ci scusiamo|scus\w*|het spijt|excuus|sorry)\b", re.I)
 # Article topics, decided from the title the reply names (lower case).
 TOPICS = {
     "shipping": r"shipping", "delivery": r"deliver", "tracking": r"track",
@@ -97,6 +102,17 @@ RULES: dict[str, Rule] = {
 }
 
 
+@functools.cache
+def english_title(source: str) -> str | None:
+    """The English title of a help-center article, from any language's copy of it (the
+    copies share the file name)."""
+    from omnichannel.agent.knowledge import builtin_helpcenter, load_document
+
+    stem = Path(source).stem
+    english = Path(builtin_helpcenter()) / f"{stem}.md"
+    return load_document(english).title if english.is_file() else None
+
+
 def topics(title: str) -> set[str]:
     t = title.lower()
     found = {name for name, rx in TOPICS.items() if re.search(rx, t)}
@@ -114,6 +130,8 @@ class Reply:
     confidence: float | None
     failed: bool = False
     no_model: bool = False
+    sources: tuple[str, ...] = ()  # help-center files the reply quoted
+    language: str = ""  # the conversation's language after the turn
 
 
 def outcome(r: Reply) -> tuple[str, str]:
@@ -127,7 +145,9 @@ def outcome(r: Reply) -> tuple[str, str]:
     m = TITLE.search(r.text)
     if m or r.intent.startswith("faq."):
         return "article", m.group(1).strip() if m else r.intent[4:].replace("-", " ")
-    if r.intent == "unknown" or "not sure" in r.text.lower():
+    if r.sources and (title := english_title(r.sources[0])):  # an article in any language
+        return "article", title
+    if r.intent == "unknown" or "not sure" in r.text.lower() or r.failed:
         return ("honest", "not sure") if "handoff" in values else ("other", "not sure, no person")
     if r.intent.split(".")[0] in ("feedback", "review"):
         return "ack", r.intent
@@ -197,6 +217,7 @@ class Recorder:
         self.confidence: dict[int, float] = {}
         self.failed: dict[int, bool] = {}
         self.no_model: dict[int, bool] = {}  # auto's real routing would send this draft
+        self.sources: dict[int, tuple[str, ...]] = {}
 
     async def respond(self, conversation: Any, history: Any, deps: Any) -> Any:
         from omnichannel.agent import understanding
@@ -207,6 +228,7 @@ class Recorder:
         if turn.usage is None:  # made with no model
             self.confidence[conversation.id] = turn.confidence
             self.failed[conversation.id] = turn.failed
+            self.sources[conversation.id] = tuple(turn.sources)
             text = " ".join(m.text for m in new_customer_messages(history))
             reading = await asyncio.to_thread(understanding.read, text) if text else None
             tier = route(RoutingRules(), conversation, history,
@@ -255,7 +277,8 @@ async def run(rows: list[tuple[str, str]], concurrency: int, state: Path
                 or (conv.intent or "").startswith("handoff."),
                 confidence=recorder.confidence.pop(cid, None),
                 failed=recorder.failed.pop(cid, False),
-                no_model=recorder.no_model.pop(cid, False))
+                no_model=recorder.no_model.pop(cid, False),
+                sources=recorder.sources.pop(cid, ()), language=conv.language or "")
 
     t0 = time.monotonic()
     try:
@@ -305,12 +328,59 @@ def main() -> int:
     ap.add_argument("--show-wrong", type=int, default=3, metavar="N",
                     help="wrong outcome kinds listed per intent (0: none)")
     ap.add_argument("--concurrency", type=int, default=8, help="conversations in flight")
+    ap.add_argument("--languages-only", action="store_true",
+                    help="only our multilingual set (bench/data/languages)")
+    ap.add_argument("--skip-languages", action="store_true",
+                    help="only the external corpus")
     args = ap.parse_args()
+    figures: dict[str, Any] = {}
+    if not args.languages_only:
+        corpus = corpus_report(args)
+        if corpus is None:
+            return 2
+        figures.update(corpus)
+    if not args.skip_languages and _languages.available():
+        figures["languages"] = languages_report(args)
+    print(json.dumps(_jsonable(figures), sort_keys=True), flush=True)
+    return 0
+
+
+def languages_report(args: argparse.Namespace) -> dict[str, Any]:
+    """Our multilingual set: right / honest / wrong per language and group, and the gap to
+    English (target: within 5 points)."""
+    rows = [(text, intent, lang) for lang in _languages.available()
+            for text, intent in _languages.load(lang)]
+    unknown = {i for _, i, _ in rows} - RULES.keys()
+    if unknown:
+        raise SystemExit(f"bench/data/languages: intents without a rule: {sorted(unknown)}")
+    with tempfile.TemporaryDirectory(prefix="languages-") as tmp:
+        replies, _titles, _talking = asyncio.run(run([(t, i) for t, i, _ in rows],
+                                                     args.concurrency, Path(tmp) / "state"))
+    verdicts = [score(intent, r)[0] for (_t, intent, _l), r in zip(rows, replies, strict=True)]
+    out = _languages.summarize(rows, verdicts, [r.language for r in replies])
+    log(f"\nmultilingual set (ours): {'lang':<5}{'n':>5}{'right':>8}{'honest':>8}{'wrong':>8}"
+        f"{'detected':>10}{'gap':>7}")
+    for lang in _languages.LANGS:
+        f = out.get(lang)
+        if f is None:
+            continue
+        gap = f["gap_to_english"]
+        log(f"{'':<25}{lang:<5}{f['n']:>5}{f['right']:>8.1%}{f['honest']:>8.1%}"
+            f"{f['wrong']:>8.1%}{f['detected']:>10.1%}"
+            f"{(f'{gap * 100:+.1f}' if gap is not None else '-'):>7}"
+            f"  {'met' if f['met'] else 'NOT met'}")
+    log("(gap: English's right share minus the language's, in points; target <= "
+        f"{_languages.GAP * 100:.0f})")
+    return out
+
+
+def corpus_report(args: argparse.Namespace) -> dict[str, Any] | None:
+    """The external corpus, first replies (None when it is not there)."""
     rows = load(args.intent, args.limit) if CORPUS.is_file() else []
     if not rows or {i for _, i in rows} - RULES.keys():
         log(f"nothing to score: corpus {CORPUS}, intents without a rule "
             f"{sorted({i for _, i in rows} - RULES.keys())}")
-        return 2
+        return None
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="understanding-") as tmp:
         replies, titles, talking = asyncio.run(run(rows, args.concurrency, Path(tmp) / "state"))
@@ -369,13 +439,12 @@ def main() -> int:
     rate = len(rows) / talking if talking else float("nan")
     log(f"\n{len(rows)} utterances in {seconds:.1f} s (of which {talking:.1f} s talking: "
         f"{rate:.1f} utterances/s, concurrency {args.concurrency})")
-    print(json.dumps(_jsonable({
+    return {
         "overall": overall, "answerable": answer, "per_intent": figures,
         "confidence": confidence, "seconds": seconds, "utterances_per_s": rate,
         "auto_routing": routing,
         "targets": {"right": TARGET_RIGHT, "wrong": TARGET_WRONG},
-        "not_answerable": sorted(i for i in per if not ok[i])}), sort_keys=True), flush=True)
-    return 0
+        "not_answerable": sorted(i for i in per if not ok[i])}
 
 
 if __name__ == "__main__":
