@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+import omnichannel.i18n as i18n
 from omnichannel.analytics.settings import AnalyticsSettings, DashboardSettings
 
 _REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -85,14 +86,50 @@ def _shipped_language(value: str) -> str:
     return code
 
 
-class BrandConfig(Section):
+# Keys of the `translations` tables (a wrong one is named with the languages to use).
+Language = Literal["en", "es", "de", "fr", "pt", "it", "nl"]
+# Our default texts are English msgids of the "gateway" catalog (English outside a turn);
+# `Translated.text` gives them in the turn's language (docs/languages.md, Merchant texts).
+_ = i18n.translator("gateway")
+
+
+class Translated(Section):
+    """A section whose shopper-facing texts a merchant may give per language."""
+
+    translations: dict[Language, Any] = {}
+
+    def text(self, name: str, lang: str | None = None) -> str:
+        """The text in `lang` (the turn's): the merchant's for it, else our translation of
+        our default, else the merchant's own text as written."""
+        given = getattr(self.words(lang), name, None)
+        if given is not None:
+            return str(given)
+        own: str = getattr(self, name)
+        default = type(self).model_fields[name].default
+        return _(own) if own and own == default else own
+
+    def words(self, lang: str | None = None) -> Any:
+        """The merchant's texts for `lang` (the turn's), or None."""
+        code = i18n.normalize(lang) or i18n.current()
+        return next((t for k, t in self.translations.items() if k == code), None)
+
+
+class BrandTexts(Section):
+    greeting: str | None = None
+    sign_off: str | None = None
+    person_label: str | None = None
+
+
+class BrandConfig(Translated):
     shop_name: str = "Juniper & Pine"
     assistant_name: str = "Juno"
     colour: str = "#2f6f4f"
     avatar_url: str = ""
-    greeting: str = "Hi! I'm Juno. Ask me about shipping, returns, sizing or your order."
+    greeting: str = _("Hi! I'm Juno. Ask me about shipping, returns, sizing or your order.")
     sign_off: str = ""
-    person_label: str = "Talk to a person"
+    person_label: str = _("Talk to a person")
+    # [brand.translations.<lang>]: greeting, sign_off, person_label in that language.
+    translations: dict[Language, BrandTexts] = {}
     # The shop's prices are in it (ISO 4217); how the agent and the demo page show money.
     currency: str = "USD"
     # The shop's own language (its help center's, and the answer when nothing else tells),
@@ -187,31 +224,50 @@ class HoursConfig(Section):
         return value
 
 
-class HandoffConfig(Section):
+class HandoffTexts(Section):
+    notice: str | None = None
+    out_of_hours_notice: str | None = None
+    back_to_agent_notice: str | None = None
+    topics: list[str] = []
+
+
+class HandoffConfig(Translated):
     # Said when the handoff happens in business hours ...
-    notice: str = (
+    notice: str = _(
         "I've passed this conversation to our team. A person will reply right here, "
         "usually within a few hours. You don't need to stay online: the conversation and "
         "everything you've told us is kept."
     )
     # ... and outside them ({next_open}: e.g. "Monday at 9:00").
-    out_of_hours_notice: str = (
+    out_of_hours_notice: str = _(
         "I've passed this conversation to our team. They're away right now and will reply "
         "right here from {next_open}. You don't need to stay online: the conversation and "
         "everything you've told us is kept."
     )
-    back_to_agent_notice: str = "You're back with {assistant_name}, our assistant."
+    back_to_agent_notice: str = _("You're back with {assistant_name}, our assistant.")
     # Merchant topics that always go to a person (words or phrases, any case), on top of
     # the triggers that cannot be switched off (a person asked for, anger, abuse, legal
     # threats, self-harm, card numbers, repeated failure, an action over a cap).
     topics: list[str] = []
     hours: HoursConfig = HoursConfig()
+    # [handoff.translations.<lang>]: the notices in that language, and topics added to
+    # `topics` while a shopper speaks it.
+    translations: dict[Language, HandoffTexts] = {}
+
+    def spoken_topics(self, lang: str | None = None) -> list[str]:
+        """`topics` plus those of the language (the turn's)."""
+        extra = self.words(lang)
+        return self.topics + (extra.topics if extra else [])
 
 
 Mode = Literal["off", "assisted", "autonomous"]
 
 
-class AutonomyConfig(Section):
+class AutonomyTexts(Section):
+    pending_notice: str | None = None
+
+
+class AutonomyConfig(Translated):
     """Per intent category: "off" (always a person), "assisted" (drafts staff approve in
     the Slack console before anything is sent or written), "autonomous". Categories:
     tracking, cancel, return, exchange, address, payment, refund, product, policy, other."""
@@ -222,8 +278,10 @@ class AutonomyConfig(Section):
     shadow: bool = True
     # Told to the shopper (once per waiting draft) while staff review an assisted reply;
     # "" sends nothing.
-    pending_notice: str = ("Thanks! A member of our team is checking my answer and will "
-                           "send it here shortly.")
+    pending_notice: str = _("Thanks! A member of our team is checking my answer and will "
+                            "send it here shortly.")
+    # [autonomy.translations.<lang>] pending_notice: the notice in that language.
+    translations: dict[Language, AutonomyTexts] = {}
     # `omnichannel autonomy` suggests a promotion at this approval rate over min_drafts,
     # and a demotion when the last min_drafts fall below demote_below.
     promote_at: float = Field(0.9, gt=0, le=1)

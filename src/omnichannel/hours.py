@@ -7,8 +7,10 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import omnichannel.i18n as i18n
 from omnichannel.config import HoursConfig
 
+_ = i18n.translator("gateway")
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -47,22 +49,29 @@ def next_open(cfg: HoursConfig, now: datetime) -> datetime | None:
 
 
 def describe(opening: datetime, now: datetime) -> str:
-    """ "today at 9:00", "tomorrow at 9:00", "Monday at 9:00", "Monday 28 December at 9:00"."""
+    """ "today at 9:00", "tomorrow at 9:00", "Monday at 9:00", "Monday 28 December at 9:00",
+    in the turn's language (day and month names from Babel)."""
+    from babel.dates import format_date
+
     local_now = now.astimezone(opening.tzinfo)
     clock = f"{opening.hour}:{opening.minute:02d}"
     days = (opening.date() - local_now.date()).days
     if days == 0:
-        return f"today at {clock}"
+        return _("today at {time}").format(time=clock)
     if days == 1:
-        return f"tomorrow at {clock}"
+        return _("tomorrow at {time}").format(time=clock)
+    locale = i18n.locale_of()
+    weekday = format_date(opening, "EEEE", locale=locale)
     if days < 7:
-        return f"{opening.strftime('%A')} at {clock}"
-    return f"{opening.strftime('%A')} {opening.day} {opening.strftime('%B')} at {clock}"
+        return _("{weekday} at {time}").format(weekday=weekday, time=clock)
+    return _("{weekday} {day} {month} at {time}").format(
+        weekday=weekday, day=opening.day, month=format_date(opening, "MMMM", locale=locale),
+        time=clock)
 
 
 def handoff_notice(in_hours: str, out_of_hours: str, cfg: HoursConfig, now: datetime) -> str:
     if is_open(cfg, now):
         return in_hours
     opening = next_open(cfg, now)
-    when = describe(opening, now) if opening else "the next working day"
+    when = describe(opening, now) if opening else _("the next working day")
     return out_of_hours.format(next_open=when)

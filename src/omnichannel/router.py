@@ -48,12 +48,15 @@ from omnichannel.store import DraftWrite, OutMessage, PendingTurn, Store, TurnWr
 log = logging.getLogger(__name__)
 
 # The handoff notice that follows says a person takes over: this only says why.
-HOLDING_REPLY = "Sorry, I'm having trouble answering right now."
-CSAT_QUESTION = "Did we solve it? Please rate this conversation from 1 (poor) to 5 (great)."
+_ = i18n.translator("gateway")
+# English msgids (English at import); sent through `_` in the turn's language.
+HOLDING_REPLY = _("Sorry, I'm having trouble answering right now.")
+CSAT_QUESTION = _("Did we solve it? Please rate this conversation from 1 (poor) to 5 (great).")
 CSAT_BUTTONS = tuple(Button(str(n), f"csat:{n}") for n in range(1, 6))
-CSAT_THANKS = "Thank you for your rating!"
+CSAT_THANKS = _("Thank you for your rating!")
 SMALL_TALK = ("greeting", "thanks", "goodbye", "echo")
-CSAT_TEXT = CSAT_QUESTION + " Reply with a number."
+CSAT_TEXT = _("Did we solve it? Please rate this conversation from 1 (poor) to 5 (great). "
+              "Reply with a number.")
 # A stream of messages (or of typing signals) cannot postpone its answer forever.
 MAX_DEBOUNCE_WAIT = 10.0
 # Show "typing" only when an answer takes long enough for the shopper to wonder.
@@ -265,7 +268,7 @@ class Router:
             messages.append(_out(Role.AGENT, turn.text, turn.buttons, limit, max_buttons))
         if turn.handoff is not None:
             messages.append(_out(Role.SYSTEM, self.handoff_notice(), (), limit, 0))
-        notice = self.config.autonomy.pending_notice
+        notice = self.config.autonomy.text("pending_notice")
         if draft is not None and draft.status == "pending" and notice and \
                 await self.store.latest_draft(conv.id, "pending") is None:
             messages.append(_out(Role.SYSTEM, notice, (), limit, 0))  # not left in silence
@@ -318,7 +321,7 @@ class Router:
         score = int(value[5:])
         rated = await self.store.rate(conv.id, score)
         limit = adapter.capabilities.max_text_length if adapter else 4096
-        messages = [_out(Role.SYSTEM, CSAT_THANKS, (), limit, 0)] if rated else []
+        messages = [_out(Role.SYSTEM, _(CSAT_THANKS), (), limit, 0)] if rated else []
         ids = await self.store.commit_turn(TurnWrite(conv.id, pending.journal_ids, messages,
                                                      owner_epoch=conv.owner_epoch))
         self.outbox.kick(conv.id, ids)
@@ -328,11 +331,12 @@ class Router:
     def handoff_notice(self, now: datetime | None = None) -> str:
         """In or out of business hours, honestly (config [handoff.hours])."""
         h = self.config.handoff
-        return handoff_notice(h.notice, h.out_of_hours_notice, h.hours, now or datetime.now(UTC))
+        return handoff_notice(h.text("notice"), h.text("out_of_hours_notice"), h.hours,
+                              now or datetime.now(UTC))
 
     def _topic(self, history: Sequence[Message]) -> str | None:
         """A merchant topic ([handoff] topics) in the shopper's latest message."""
-        topics = self.config.handoff.topics
+        topics = self.config.handoff.spoken_topics()
         last = next((m for m in reversed(history) if m.role is Role.CUSTOMER), None)
         if not topics or last is None:
             return None
@@ -398,7 +402,7 @@ class Router:
         except Exception:
             log.exception("engine failed", extra={"engine": self.engine.name})
             return Turn(
-                text=HOLDING_REPLY,
+                text=_(HOLDING_REPLY),
                 handoff=Handoff(HandoffReason.ENGINE_FAILURE, "the agent engine raised an error"),
                 intent="engine_failure",
             )
@@ -407,8 +411,8 @@ class Router:
 def csat_message(limit: int, max_buttons: int) -> OutMessage:
     """The rating question: five buttons where the channel shows five, else typed digits."""
     if max_buttons >= len(CSAT_BUTTONS):
-        return _out(Role.SYSTEM, CSAT_QUESTION, CSAT_BUTTONS, limit, max_buttons)
-    return _out(Role.SYSTEM, CSAT_TEXT, (), limit, 0)
+        return _out(Role.SYSTEM, _(CSAT_QUESTION), CSAT_BUTTONS, limit, max_buttons)
+    return _out(Role.SYSTEM, _(CSAT_TEXT), (), limit, 0)
 
 
 def csat_for(router: Router, channel: str) -> OutMessage:
