@@ -41,8 +41,13 @@ class Wording:
     def match(self, text: str, lang: str | None = None) -> re.Match[str] | None:
         return next((m for p in self.patterns(lang) if (m := p.match(text))), None)
 
-    def findall(self, text: str, lang: str | None = None) -> list[object]:
-        return [f for p in self.patterns(lang) for f in p.findall(text)]
+    def findall(self, text: str, lang: str | None = None) -> list[str]:
+        """The matched texts; a stretch two patterns both match counts once."""
+        kept: list[re.Match[str]] = []
+        for m in self.finditer(text, lang):
+            if not any(k.start() < m.end() and m.start() < k.end() for k in kept):
+                kept.append(m)
+        return [m.group(0) for m in kept]
 
     def finditer(self, text: str, lang: str | None = None) -> Iterator[re.Match[str]]:
         for p in self.patterns(lang):
