@@ -24,6 +24,7 @@ from omnichannel.agent.knowledge import (
     load_document,
 )
 from omnichannel.agent.money import money
+from omnichannel.agent.voice import Words
 from omnichannel.analytics.dashboard import setup_dashboard
 from omnichannel.analytics.metrics import metrics
 from omnichannel.channel import (
@@ -295,7 +296,9 @@ def make_router(
 ) -> Router:
     b = config.brand
     voice = Voice(shop_name=b.shop_name, assistant_name=b.assistant_name, greeting=b.greeting,
-                  sign_off=b.sign_off, person_label=b.person_label)
+                  sign_off=b.sign_off, person_label=b.person_label,
+                  translations={lang: Words(t.greeting, t.sign_off, t.person_label)
+                                for lang, t in b.translations.items()})
     knowledge: KnowledgeSource = store
     if config.knowledge.ranker == "hybrid":
         from omnichannel.agent.retrieval import HybridKnowledge, make_embedder
