@@ -54,11 +54,16 @@ class Verb:
 
     kind: str | None  # None: the object or subject names it ("processed your refund")
     role: Role
-    forms: str  # "base/ing/ed[/will]", regex alternatives; "will" forms read as future
+    # "base/ing/ed[/will[/future[/did]]]", regex alternatives; "will" forms read as future
+    # after an auxiliary ("is on its way"); "future" forms are a future or a present of the
+    # speaker by themselves ("reembolsaré", "ich storniere"); "did" forms a past of the speaker
+    # ("cancelé", "cancelei").
+    forms: str
     turns: tuple[str, ...] = ()  # kinds a cue nearby turns it into ("emailed a label": label)
     expect: bool = False  # "you can expect", "expect an email": promises even with can or bare
     passive_only: bool = False  # "is confirmed" states it; "I confirmed" may only have checked
     itself: bool = False  # a thing may do it too: "your replacement will ship tomorrow"
+    second: bool = False  # the forms name the shopper with no pronoun: "recibirás"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +72,7 @@ class Language:
 
     verbs: tuple[Verb, ...]
     cues: tuple[tuple[str, str], ...]  # kind, regex; the first found wins
-    aux: Mapping[str, Aux]  # one to three tokens, space-joined
+    aux: Mapping[str, Aux | tuple[Aux, ...]]  # one to three tokens, space-joined
     pronouns: Mapping[str, Who]
     people: frozenset[str]
     agents: frozenset[str]
@@ -92,3 +97,7 @@ class Language:
     finished: str = r"^\W*$"
     # New items or a replacement said to be coming ("your new boots are on their way").
     coming: str = r"^\W*$"
+    # The auxiliary may stand apart from a verb at the clause's end ("ich habe sie storniert").
+    bracket: bool = False
+    # An elided article or pronoun is one token with its apostrophe ("l'étiquette", "j'ai").
+    elision: bool = False

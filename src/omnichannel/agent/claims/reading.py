@@ -11,6 +11,7 @@ from functools import cache
 
 from omnichannel.agent.claims.english import ENGLISH
 from omnichannel.agent.claims.language import Aux, Language, Role, Verb, Who
+from omnichannel.agent.claims.spanish import SPANISH
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +25,7 @@ class Claim:
 
 
 ANY = "action"  # "Done!", "All set": some action, named by nothing in the sentence
-LANGUAGES: Mapping[str, Language] = {"en": ENGLISH}
+LANGUAGES: Mapping[str, Language] = {"en": ENGLISH, "es": SPANISH}
 
 
 class _Form(StrEnum):
@@ -32,6 +33,8 @@ class _Form(StrEnum):
     ING = "ing"
     ED = "ed"
     WILL = "will"
+    FUT = "future"
+    DID = "did"
 
 
 class _Reading(StrEnum):
@@ -81,10 +84,12 @@ class _Compiled:
     by_person: re.Pattern[str]
     finished: re.Pattern[str]
     coming: re.Pattern[str]
+    token: re.Pattern[str]
 
 
 _TOKEN = re.compile(r"\w+(?=n't\b)|n't\b|'(?:ll|ve|m|re|d|s)\b|\w+(?:[-.]\w+|,\d{3}\b)*|[^\w\s]",
                     re.I)
+_ELIDED = re.compile(r"\w+'(?=\w)|" + _TOKEN.pattern, re.I)
 _SENTENCE = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\s*[;\n]+\s*")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "′": "'", "“": '"', "”": '"'})
 _AGENTS = (Who.SELF, Who.WE, Who.PERSON, Who.AGENT)
@@ -140,6 +145,7 @@ def _compiled(code: str) -> _Compiled:
         by_person=re.compile(lang.by_person, flags),
         finished=re.compile(lang.finished, flags),
         coming=re.compile(lang.coming, flags),
+        token=_ELIDED if lang.elision else _TOKEN,
     )
 
 
@@ -187,8 +193,8 @@ def _set_phrases(c: _Compiled, s: str, raw: str) -> list[_Found]:
     return []
 
 
-def _tokens(s: str) -> list[_Tok]:
-    return [_Tok(m.group().lower(), m.start(), m.end()) for m in _TOKEN.finditer(s)]
+def _tokens(c: _Compiled, s: str) -> list[_Tok]:
+    return [_Tok(m.group().lower(), m.start(), m.end()) for m in c.token.finditer(s)]
 
 
 def _phrase(toks: list[_Tok], end: int, floor: int, table: Collection[str]) -> int:
@@ -216,9 +222,33 @@ def _aux(c: _Compiled, toks: list[_Tok], end: int, floor: int) -> tuple[tuple[Au
     """The auxiliaries right before a verb ("have now", "'ll go ahead and") and where they start."""
     found: list[Aux] = []
     while n := _phrase(toks, end, floor, c.lang.aux):
-        found.insert(0, c.lang.aux[" ".join(t.text for t in toks[end - n:end])])
+        found[:0] = _auxes(c.lang.aux[" ".join(t.text for t in toks[end - n:end])])
         end -= n
     return tuple(found), end
+
+
+def _auxes(value: Aux | tuple[Aux, ...]) -> tuple[Aux, ...]:
+    return value if isinstance(value, tuple) else (value,)
+
+
+def _bracket(c: _Compiled, toks: list[_Tok], first: int, floor: int
+             ) -> tuple[tuple[Aux, ...], int, int | None]:
+    """The auxiliaries standing apart before a clause-final verb ("habe ... storniert"), where
+    the first one is, and a subject pronoun right after it ("jetzt habe ich ..."), if any."""
+    seg_at, _ = _segment(c, toks, first, floor)
+    found: list[Aux] = []
+    at = None
+    for i in range(seg_at, first):
+        value = c.lang.aux.get(toks[i].text)
+        if value is None or value is Aux.FILL:
+            continue
+        found += _auxes(value)
+        at = i if at is None else at
+    if at is None:
+        return (), first, None
+    after = at + 1
+    inverted = after if after < first and toks[after].text in c.lang.pronouns else None
+    return tuple(found), at, inverted
 
 
 def _segment(c: _Compiled, toks: list[_Tok], end: int, floor: int) -> tuple[int, str]:
@@ -266,6 +296,10 @@ def _reading(aux: tuple[Aux, ...], form: _Form, verb: Verb) -> _Reading | None:
         return _Reading.DONE if {Aux.WAS, Aux.BEEN, Aux.HAVE} & set(aux) else _Reading.NOT
     if Aux.OFFER in aux and not verb.expect:
         return _Reading.NOT
+    if form is _Form.FUT:
+        return _Reading.WILL
+    if form is _Form.DID:
+        return _Reading.DONE
     if Aux.FUT in aux or Aux.OFFER in aux:
         return _Reading.DONE if form is _Form.ED and Aux.HAVE in aux else _Reading.WILL
     if form is _Form.WILL:
@@ -307,7 +341,8 @@ def _accepts(c: _Compiled, verb: Verb, who: Who, passive: bool, reading: _Readin
     if role is Role.PERSON:
         return who in (Who.PERSON, Who.AGENT)
     if role is Role.RECEIVE:
-        return who in (Who.SHOPPER, *_AGENTS) or (who is Who.NONE and verb.expect)
+        return who in (Who.SHOPPER, *_AGENTS) or (who is Who.NONE
+                                                  and (verb.expect or verb.second))
     return who in (Who.THING, Who.NONE)
 
 
@@ -342,7 +377,7 @@ class _Clause:
 
 
 def _sentence(c: _Compiled, s: str, raw: str) -> list[_Found]:
-    asked_at, tagged = _question_start(c, s, toks := _tokens(s))
+    asked_at, tagged = _question_start(c, s, toks := _tokens(c, s))
     conditional = tagged or bool(c.conditional.search(s))
     out: list[_Found] = []
     seen: set[tuple[str, str]] = set()
@@ -366,6 +401,14 @@ def _clauses(c: _Compiled, s: str, toks: list[_Tok], asked_at: int) -> list[_Cla
             break
         first, after_i = bisect_left(starts, m.start()), bisect_left(starts, m.end())
         aux, aux_at = _aux(c, toks, first, floor)
+        inverted = None
+        if c.lang.bracket and not any(a is not Aux.FILL for a in aux):
+            apart, at, inverted = _bracket(c, toks, aux_at, floor)
+            if apart:
+                if form is _Form.ED and Aux.FUT in apart and Aux.HAVE not in apart:
+                    # "wird storniert": the passive under way, not a future
+                    apart = tuple(Aux.BEING if a is Aux.FUT else a for a in apart)
+                aux, aux_at = apart + aux, at
         seg_at, stop = _segment(c, toks, aux_at, floor)
         if stop == "verb" and not aux:
             continue  # "get your order cancelled": the complement of the verb before
@@ -374,7 +417,7 @@ def _clauses(c: _Compiled, s: str, toks: list[_Tok], asked_at: int) -> list[_Cla
             frame = _Frame(prev.who, prev.np, aux if own else prev.aux + aux, prev.start,
                            prev.hypothetical, prev.indefinite)
         else:
-            frame = _frame(c, s, toks, seg_at, aux_at, aux, stop)
+            frame = _frame(c, s, toks, seg_at, aux_at, aux, stop, inverted)
         bound = next((t.start for t in toks[after_i:] if t.text in c.bounds), len(s))
         end = next((t.start for t in toks[after_i:] if t.start < bound
                     and c.lang.aux.get(t.text, Aux.FILL) is not Aux.FILL), bound)
@@ -393,8 +436,10 @@ def _clauses(c: _Compiled, s: str, toks: list[_Tok], asked_at: int) -> list[_Cla
 
 
 def _frame(c: _Compiled, s: str, toks: list[_Tok], seg_at: int, aux_at: int,
-           aux: tuple[Aux, ...], stop: str) -> _Frame:
+           aux: tuple[Aux, ...], stop: str, inverted: int | None = None) -> _Frame:
     words = [t.text for t in toks[seg_at:aux_at]]
+    if inverted is not None and (not words or words[-1] not in c.lang.pronouns):
+        words = [toks[inverted].text]  # "Soeben habe ich ...": the pronoun after the verb
     who, indefinite = _subject(c, words)
     main = len(words) > 1 and words[-1] in c.lang.pronouns  # "if you agree I will": not "if"'s
     begin = toks[aux_at - 1 if main else seg_at].start
@@ -404,7 +449,7 @@ def _frame(c: _Compiled, s: str, toks: list[_Tok], seg_at: int, aux_at: int,
 
 def _more_aux(c: _Compiled, s: str, end: int) -> bool:
     """An auxiliary after the clause makes a leading -ing its subject: "Returning it is easy"."""
-    return end < len(s) and c.lang.aux.get(_tokens(s[end:])[0].text, Aux.FILL) is not Aux.FILL
+    return end < len(s) and c.lang.aux.get(_tokens(c, s[end:])[0].text, Aux.FILL) is not Aux.FILL
 
 
 def _claim(c: _Compiled, clause: _Clause, s: str, raw: str) -> Claim | None:
@@ -439,4 +484,4 @@ def _claim(c: _Compiled, clause: _Clause, s: str, raw: str) -> Claim | None:
         return None  # tracking and order emails every order gets
     if tense == "done" and who is not Who.SELF and c.record.search(s[:clause.bound]):
         return None  # "your order was cancelled on May 3": read from the shop's records
-    return Claim(raw[frame.start:clause.end].strip(" ,;:-—–.!?\"'’"), kind, tense)
+    return Claim(raw[frame.start:clause.end].strip(" ,;:-—–.!?¿¡\"'’"), kind, tense)
