@@ -76,6 +76,15 @@ def topics() -> tuple[Button, ...]:
             Button(_("Sizing"), _("How do I find my size?")))
 
 
+def _offer_label(english: str, task: str) -> str:
+    """The button that starts a task offered with a policy answer, in the turn's language."""
+    labels = {"return": _("Start a return"), "cancel": _("Cancel an order"),
+              "exchange": _("Start an exchange"), "modify_items": _("Change an order"),
+              "modify_address": _("Change an order's address"),
+              "refund_status": _("Check my refund")}
+    return labels.get(task, english)
+
+
 def _unsaid() -> str:
     return _("Sorry, something went wrong on my side with that answer. Could you ask it "
              "another way?")
@@ -419,7 +428,7 @@ class _Turn:
         offer = cues.OFFERS.get(intent)
         if offer is not None and self.flow is not None:
             self.state.offer = offer[1]
-            found = replace(found, buttons=(Button(offer[0], cues.START + offer[1]),),
+            found = replace(found, buttons=(Button(_offer_label(*offer), cues.START + offer[1]),),
                             state=self.state.to_json())
         return found
 
