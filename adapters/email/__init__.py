@@ -231,7 +231,8 @@ class EmailAdapter:
         msg = compose.build(
             chat_id=outbound.chat_id, chat=chat, text=outbound.text, mid=mid,
             from_addr=s.address, from_name=s.from_name or ctx.brand.shop_name,
-            reply_to=f"{local}+{outbound.chat_id}@{domain}" if s.plus_addressing else None)
+            reply_to=f"{local}+{outbound.chat_id}@{domain}" if s.plus_addressing else None,
+            language=outbound.language)
         password = s.smtp_password.get_secret_value() if s.smtp_password else None
         try:
             await aiosmtplib.send(

@@ -6,8 +6,11 @@ import re
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, localtime
 
+import omnichannel.i18n as i18n
 from omnichannel.adapters.email.parse import base_subject
 from omnichannel.adapters.email.state import Chat
+
+_ = i18n.translator("channels")
 
 
 def message_id(chat_id: str, outbox_id: int, salt: str, domain: str) -> str:
@@ -26,13 +29,16 @@ def reply_subject(subject: str, fallback: str) -> str:
 
 
 def build(*, chat_id: str, chat: Chat, text: str, mid: str, from_addr: str,
-          from_name: str, reply_to: str | None) -> EmailMessage:
+          from_name: str, reply_to: str | None, language: str | None = None) -> EmailMessage:
+    """The reply; its own words (a subject for a mail that had none) in `language`."""
+    with i18n.using(language):
+        fallback = _("your message to {shop}").format(shop=from_name)
     msg = EmailMessage()
     msg["From"] = formataddr((from_name, from_addr))
     msg["To"] = chat.address
     if reply_to:
         msg["Reply-To"] = reply_to
-    msg["Subject"] = reply_subject(chat.subject, f"your message to {from_name}")
+    msg["Subject"] = reply_subject(chat.subject, fallback)
     msg["Date"] = format_datetime(localtime())
     msg["Message-ID"] = mid
     if chat.last_id:

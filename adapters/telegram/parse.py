@@ -117,7 +117,7 @@ def _message(uid: int, msg: dict[str, Any], me: Me, channel: str, account: str,
         channel=channel, account=account, external_id=external_id,
         chat_id=_key(chat, chat_id, sender_id), sender_id=str(sender_id), text=body,
         sender_name=_name(sender), verified_phone=_vouched_phone(msg, sender_id),
-        received_at=_date(msg))
+        received_at=_date(msg), language_hint=_language(sender))
     return Parsed(uid, inbound=inbound, reply_to=reply_to)
 
 
@@ -141,10 +141,16 @@ def _callback(uid: int, cq: dict[str, Any], channel: str, account: str,
     inbound = Inbound(
         channel=channel, account=account, external_id=external_id, chat_id=key,
         sender_id=str(sender_id), text=button_label(msg, data) or data, button_value=data,
-        sender_name=_name(sender))
+        sender_name=_name(sender), language_hint=_language(sender))
     reply_to = msg.get("message_id") if ":" in key else None
     return Parsed(uid, inbound=inbound, callback_id=cq_id,
                   reply_to=reply_to if isinstance(reply_to, int) else None)
+
+
+def _language(sender: dict[str, Any]) -> str | None:
+    """The IETF tag of the user's Telegram app language ("es", "pt-br"), when it sent one."""
+    code = sender.get("language_code")
+    return code[:35] if isinstance(code, str) and code.strip() else None
 
 
 def button_label(msg: dict[str, Any], data: str) -> str | None:

@@ -59,10 +59,16 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import web
 
+import omnichannel.i18n as i18n
 from omnichannel.adapters.twilio import media as media_mod
 from omnichannel.adapters.twilio import rest, sms
 from omnichannel.adapters.twilio import webhook as wh
-from omnichannel.adapters.twilio.config import SMSConfig, TwilioConfig, WhatsAppConfig
+from omnichannel.adapters.twilio.config import (
+    DEFAULT_SUFFIX,
+    SMSConfig,
+    TwilioConfig,
+    WhatsAppConfig,
+)
 from omnichannel.adapters.twilio.fullreply import FullReplies
 from omnichannel.channel import (
     Capabilities,
@@ -78,6 +84,7 @@ from omnichannel.channel import (
 )
 
 log = logging.getLogger(__name__)
+_ = i18n.translator("channels")
 # Seconds all of one message's downloads may take: Twilio gives up on a webhook after 15 s.
 MEDIA_BUDGET = 10.0
 
@@ -272,7 +279,7 @@ class TwilioSMSAdapter(_TwilioAdapter):
         if pages is None:
             return wh.reject(404, "not found")
         shop = self.ctx.brand.shop_name if self.ctx is not None else ""
-        return pages.page(request.query.get("r", ""), shop)
+        return pages.page(request.query.get("r", ""), shop, request.query.get("l"))
 
     def on_keyword(self, msg: wh.Message) -> None:
         word = sms.keyword(msg.body)
@@ -304,10 +311,16 @@ class TwilioSMSAdapter(_TwilioAdapter):
         if self.is_opted_out(outbound.chat_id):
             raise PermanentDeliveryError("recipient opted out (STOP)")
         s, pages = self.settings, self.full_replies
-        suffix = s.truncation_suffix
-        if pages is not None and not sms.fits(outbound.text, s.max_segments):
-            token = await pages.save(outbound.outbox_id, outbound.text.strip())
-            suffix = f" … Full reply: {s.public_url}{self.full_path}?r={token}"
+        lang = i18n.normalize(outbound.language) or i18n.DEFAULT
+        with i18n.using(lang):
+            # The shipped suffix speaks the conversation's language; a merchant's own stays.
+            suffix = (" … " + _("(shortened for SMS)") if s.truncation_suffix == DEFAULT_SUFFIX
+                      else s.truncation_suffix)
+            if pages is not None and not sms.fits(outbound.text, s.max_segments):
+                token = await pages.save(outbound.outbox_id, outbound.text.strip())
+                url = f"{s.public_url}{self.full_path}?r={token}" + (
+                    f"&l={lang}" if lang != i18n.DEFAULT else "")
+                suffix = " … " + _("Full reply: {url}").format(url=url)
         return outbound.chat_id, {"body": sms.fit(outbound.text, s.max_segments, suffix)}
 
 

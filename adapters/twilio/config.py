@@ -13,6 +13,8 @@ from omnichannel.channel import ChannelConfig
 
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 MB = 1024 * 1024
+# Translated into the conversation's language when left as is (channels catalog).
+DEFAULT_SUFFIX = " … (shortened for SMS)"
 
 
 def _base_url(value: str, what: str) -> str:
@@ -61,7 +63,7 @@ class SMSConfig(TwilioConfig):
     # "cut": it ends with `truncation_suffix` and the rest is dropped.
     overflow: Literal["link", "cut"] = "link"
     full_reply_days: int = Field(7, ge=1, le=90)
-    truncation_suffix: str = " … (shortened for SMS)"
+    truncation_suffix: str = DEFAULT_SUFFIX
 
     @field_validator("from_number")
     @classmethod

@@ -22,6 +22,9 @@ from pathlib import Path
 
 from aiohttp import web
 
+import omnichannel.i18n as i18n
+
+_ = i18n.translator("channels")
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16}$")
 PAGE_HEADERS = {
     "Cache-Control": "no-store",
@@ -77,13 +80,19 @@ class FullReplies:
                 continue
         return gone
 
-    def page(self, token: str, shop_name: str) -> web.Response:
+    def page(self, token: str, shop_name: str, lang: str | None = None) -> web.Response:
+        """The reply behind `token`, its few words in `lang` (the link's `l`)."""
+        with i18n.using(lang) as code:
+            return self._page(token, shop_name, code)
+
+    def _page(self, token: str, shop_name: str, lang: str) -> web.Response:
         text = self.load(token)
         if text is None:
-            return web.Response(status=404, text="This reply has expired or does not exist.\n",
+            return web.Response(status=404,
+                                text=_("This reply has expired or does not exist.") + "\n",
                                 headers=PAGE_HEADERS)
-        title = html.escape(shop_name or "Your reply")
-        body = (f"<!doctype html><html lang=en><meta charset=utf-8>"
+        title = html.escape(shop_name or _("Your reply"))
+        body = (f"<!doctype html><html lang={lang}><meta charset=utf-8>"
                 f"<meta name=viewport content='width=device-width,initial-scale=1'>"
                 f"<title>{title}</title><body style='font:16px/1.5 system-ui,sans-serif;"
                 f"max-width:40em;margin:1em auto;padding:0 1em'><h1 style='font-size:1.2em'>"

@@ -2,6 +2,13 @@
 
 The widget sends `{"type":"typing"}` at most every 2 s while the shopper types; each one is
 published as a typing signal (not stored), so an answer waits for the rest of a burst.
+
+Languages (labels.py): the widget sends the browser's language (navigator.language) with
+`POST /chat/session` (`{"language": "de-DE"}`) and on the socket (`/chat/ws?lang=de-DE`); it
+is each message's `Inbound.language_hint`. The session answer and the history frame carry
+`lang` and `labels` (the widget's words in that language); every reply carries the
+conversation's `lang`, and `labels` too when it changed, so the widget follows a shopper who
+switches language.
 """
 
 from __future__ import annotations
@@ -18,7 +25,8 @@ from typing import Any, ClassVar
 from aiohttp import WSCloseCode, WSMsgType, web
 from pydantic import Field, SecretStr
 
-from omnichannel.adapters.webchat import tokens
+import omnichannel.i18n as i18n
+from omnichannel.adapters.webchat import labels, tokens
 from omnichannel.channel import (
     Capabilities,
     ChannelConfig,
@@ -86,6 +94,7 @@ class WebchatAdapter:
         self._identity_key: bytes | None = None
         self._sockets: dict[str, weakref.WeakSet[web.WebSocketResponse]] = {}
         self._owner: dict[str, Owner] = {}
+        self._lang: dict[str, str] = {}  # session -> the language its labels are in
         self._buckets: dict[str, Bucket] = {}
         self._ip_buckets: dict[str, Bucket] = {}
         self._page = ""
@@ -123,13 +132,20 @@ class WebchatAdapter:
         if sockets and self._owner.get(sid) is not outbound.owner:
             self._owner[sid] = outbound.owner
             frames.append({"type": "status", "owner": outbound.owner.value})
-        frames.append({
+        message: dict[str, Any] = {
             "type": "message",
             "id": outbound.message_id,
             "role": outbound.role.value,
             "text": outbound.text,
             "buttons": quote_buttons(outbound.buttons),
-        })
+        }
+        lang = i18n.normalize(outbound.language)
+        if lang:
+            message["lang"] = lang
+            if sockets and self._lang.get(sid) != lang:
+                self._lang[sid] = lang
+                message["labels"] = self._labels(lang)
+        frames.append(message)
         # The transcript is the delivery: a closed tab gets it from history on return.
         for ws in sockets:
             for frame in frames:
@@ -194,8 +210,15 @@ class WebchatAdapter:
             if not tokens.identity_ok(self._identity_key, mail, digest):
                 return _error(403, "identity verification failed", headers)
             email = mail.strip().lower()
+        hint = _hint(body.get("language"))
         sess, token = tokens.issue(self._key, self.settings.session_ttl_days * 86400, email)
-        return web.json_response({"session": sess.id, "token": token}, headers=headers)
+        lang = labels.language(hint)
+        return web.json_response({"session": sess.id, "token": token, "lang": lang,
+                                  "labels": self._labels(lang)}, headers=headers)
+
+    def _labels(self, lang: str) -> dict[str, str]:
+        assert self.ctx is not None
+        return labels.labels(lang, self.ctx.brand.person_label)
 
     async def socket(self, request: web.Request) -> web.StreamResponse:
         assert self.ctx is not None
@@ -209,14 +232,19 @@ class WebchatAdapter:
         if sess is None:
             await ws.close(code=CLOSE_BAD_TOKEN, message=b"invalid or expired session token")
             return ws
+        hint = _hint(request.query.get("lang"))
         group = self._sockets.setdefault(sess.id, weakref.WeakSet())
         group.add(ws)
         try:
             history = await self.ctx.history(sess.id, self.settings.history_limit)
             self._owner[sess.id] = history.owner
+            lang = labels.language(hint, self._lang.get(sess.id))
+            self._lang[sess.id] = lang
             await ws.send_json({
                 "type": "history",
                 "owner": history.owner.value,
+                "lang": lang,
+                "labels": self._labels(lang),
                 "messages": [
                     {"id": m.id, "role": m.role.value, "text": m.text,
                      "buttons": quote_buttons(m.buttons)}
@@ -225,7 +253,7 @@ class WebchatAdapter:
             })
             async for msg in ws:
                 if msg.type is WSMsgType.TEXT:
-                    await self._frame(ws, sess, msg.data)
+                    await self._frame(ws, sess, msg.data, hint)
                 elif msg.type is WSMsgType.BINARY:
                     await _send(ws, _err_frame("binary", "binary frames are not supported"))
                 elif msg.type is WSMsgType.ERROR:
@@ -235,13 +263,16 @@ class WebchatAdapter:
             if not group:
                 self._sockets.pop(sess.id, None)
                 self._owner.pop(sess.id, None)
+                self._lang.pop(sess.id, None)
             # Buckets outlive sockets (a reconnect must not refill one); full ones go.
             _prune(self._buckets)
             _prune(self._ip_buckets)
         return ws
 
-    async def _frame(self, ws: web.WebSocketResponse, sess: tokens.Session, data: str) -> None:
+    async def _frame(self, ws: web.WebSocketResponse, sess: tokens.Session, data: str,
+                     hint: str | None = None) -> None:
         assert self.ctx is not None
+        lang = self._lang.get(sess.id) or labels.language(hint)
         try:
             frame = json.loads(data)
         except ValueError:
@@ -272,14 +303,13 @@ class WebchatAdapter:
                                            client_id))
                 return
         if not isinstance(text, str) or not text.strip():
-            await _send(ws, _err_frame("empty", "message text is empty", client_id))
+            await _send(ws, _err_frame("empty", labels.error("empty", lang), client_id))
             return
         text = _CONTROL.sub("", text).strip()
         if len(text) > self.settings.max_message_chars:
             await _send(ws, _err_frame(
-                "too_long",
-                f"message is too long ({len(text)} characters, the limit is "
-                f"{self.settings.max_message_chars})", client_id))
+                "too_long", labels.error("too_long", lang, self.settings.max_message_chars,
+                                         len(text)), client_id))
             return
         bucket = self._buckets.get(sess.id)
         if bucket is None:
@@ -287,21 +317,19 @@ class WebchatAdapter:
             bucket = self._buckets[sess.id] = Bucket(s.rate_limit_per_minute / 60,
                                                      s.rate_limit_burst)
         if not bucket.take():
-            await _send(ws, _err_frame("rate_limited",
-                                       "you're sending messages too fast, please wait a moment",
+            await _send(ws, _err_frame("rate_limited", labels.error("rate_limited", lang),
                                        client_id))
             return
         try:
             published = await self.ctx.publish(Inbound(
                 channel=self.name, account=self.ctx.account,
                 external_id=f"{sess.id}:{client_id}", chat_id=sess.id, sender_id=sess.id,
-                text=text, button_value=value, verified_email=sess.email,
+                text=text, button_value=value, verified_email=sess.email, language_hint=hint,
             ))
         except Exception:
             # Not stored, so no ack: the widget keeps the message pending and re-sends it.
             log.exception("could not journal a web chat message")
-            await _send(ws, _err_frame("unavailable",
-                                       "we couldn't save your message; it will be re-sent"))
+            await _send(ws, _err_frame("unavailable", labels.error("unavailable", lang)))
             return
         await _send(ws, {"type": "ack", "client_id": client_id, "id": published.message_id})
 
@@ -320,6 +348,13 @@ class WebchatAdapter:
         if origin and origin in self.settings.allowed_origins:
             return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
         return {}
+
+
+def _hint(value: object) -> str | None:
+    """A browser language tag as sent ("de-DE"), or None when it is not one."""
+    if not isinstance(value, str) or not 0 < len(value) <= 35:
+        return None
+    return value if re.fullmatch(r"[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8})*", value) else None
 
 
 def _prune(buckets: dict[str, Bucket]) -> None:

@@ -255,4 +255,5 @@ def _outbound(row: OutboxRow, window: float | None = None) -> Outbound:
         message_id=row.message_id,
         owner=row.owner,
         window_open=open_,
+        language=row.language,
     )

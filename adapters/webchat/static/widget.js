@@ -23,6 +23,18 @@
   var ICON_SEND = 'M3 20.5 21 12 3 3.5v6.6l12 1.9-12 1.9z';
   var ROLES = { customer: 1, agent: 1, staff: 1, system: 1 };
 
+  // The widget's words: English here, replaced by the server's `labels` for the conversation's
+  // language (with the session, the history frame, and a reply when the language changed).
+  var L = {
+    open: 'Open chat', close: 'Close chat', panel: '{name} chat', staff_banner: "You're chatting with our team",
+    log: 'Conversation', input: 'Type your message', placeholder: 'Type your message\u2026', send: 'Send message',
+    team: '{name} team', support_team: 'Support team', sending: 'Sending\u2026', sent: '\u2713 Sent', not_sent: 'Not sent',
+    suggested: 'Suggested replies', typing: '{name} is typing\u2026', staff_typing: 'Someone from our team is typing\u2026',
+    error: 'Something went wrong. Please try again.', connecting: 'Connecting\u2026', reconnecting: 'Reconnecting\u2026'
+  };
+  var LANG = str(navigator.language, '').slice(0, 35), lang = '';
+  function t(k, name) { return str(L[k], '').replace('{name}', name == null ? '' : name); }
+
   var cfg = { brand_name: '', assistant_name: 'Assistant', colour: '#2563eb', avatar_url: '', greeting: '', person_label: 'Talk to a person' };
 
   // state
@@ -30,7 +42,7 @@
   var attempt = 0, authFails = 0, retryTimer = null, sessionPromise = null, memSession = null;
   var pending = []; // [{cid, frame, label}] not yet acknowledged, in send order
   var openOnStart = false, owner = 'agent', isOpen = false, lastTypingSent = 0, typingTimer = null, errorTimer = null;
-  var launcher, badge, panel, avatar, titleEl, subEl, statusEl, connEl, log, typingEl, typingText, errorEl, personBtn, countEl, input, sendBtn;
+  var launcher, badge, panel, avatar, titleEl, subEl, statusEl, connEl, log, typingEl, typingText, errorEl, personBtn, countEl, input, sendBtn, closeBtn;
 
   // CSS (static, no data)
   var CSS = [
@@ -170,7 +182,7 @@
     style.textContent = CSS;
     (document.head || document.documentElement).appendChild(style);
 
-    launcher = h('button', { id: 'omni-launcher', type: 'button', 'aria-label': 'Open chat', 'aria-expanded': 'false', 'aria-controls': 'omni-panel' });
+    launcher = h('button', { id: 'omni-launcher', type: 'button', 'aria-label': t('open'), 'aria-expanded': 'false', 'aria-controls': 'omni-panel' });
     launcher.appendChild(icon(ICON_CHAT));
     badge = h('span', { class: 'omni-badge', hidden: true, 'aria-hidden': 'true' });
     launcher.appendChild(badge);
@@ -179,24 +191,24 @@
     avatar.addEventListener('error', function () { avatar.hidden = true; });
     titleEl = h('h2', { class: 'omni-title', id: 'omni-title', text: cfg.assistant_name });
     subEl = h('div', { class: 'omni-sub', hidden: true });
-    var closeBtn = h('button', { class: 'omni-close', id: 'omni-close', type: 'button', 'aria-label': 'Close chat' }, [icon(ICON_CLOSE)]);
+    closeBtn = h('button', { class: 'omni-close', id: 'omni-close', type: 'button', 'aria-label': t('close') }, [icon(ICON_CLOSE)]);
     closeBtn.addEventListener('click', function () { close(true); });
 
-    statusEl = h('div', { id: 'omni-status', role: 'status', hidden: true, text: "You're chatting with our team" });
+    statusEl = h('div', { id: 'omni-status', role: 'status', hidden: true, text: t('staff_banner') });
     connEl = h('div', { id: 'omni-conn', role: 'status', hidden: true, 'data-state': 'idle' });
-    log = h('div', { id: 'omni-log', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-label': 'Conversation', tabindex: '0' });
+    log = h('div', { id: 'omni-log', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-label': t('log'), tabindex: '0' });
     typingText = h('span');
     typingEl = h('div', { id: 'omni-typing', hidden: true }, [typingText]);
     errorEl = h('div', { id: 'omni-error', role: 'alert', hidden: true });
 
-    personBtn = h('button', { id: 'omni-person', type: 'button', text: cfg.person_label });
+    personBtn = h('button', { id: 'omni-person', type: 'button', text: person() });
     personBtn.addEventListener('click', function () {
-      queue({ type: 'button', value: 'handoff', label: cfg.person_label }, cfg.person_label);
+      queue({ type: 'button', value: 'handoff', label: person() }, person());
       input.focus();
     });
     countEl = h('span', { class: 'omni-count', hidden: true, 'aria-live': 'polite' });
-    input = h('textarea', { id: 'omni-input', rows: '1', maxlength: String(MAX), 'aria-label': 'Type your message', placeholder: 'Type your message\u2026', autocomplete: 'off' });
-    sendBtn = h('button', { id: 'omni-send', type: 'button', 'aria-label': 'Send message' }, [icon(ICON_SEND)]);
+    input = h('textarea', { id: 'omni-input', rows: '1', maxlength: String(MAX), 'aria-label': t('input'), placeholder: t('placeholder'), autocomplete: 'off' });
+    sendBtn = h('button', { id: 'omni-send', type: 'button', 'aria-label': t('send') }, [icon(ICON_SEND)]);
     sendBtn.addEventListener('click', function () { sendText(); input.focus(); });
 
     input.addEventListener('keydown', function (e) {
@@ -209,7 +221,7 @@
       if (ready && input.value.trim() && now - lastTypingSent >= TYPING_SEND_MS) { lastTypingSent = now; wsSend({ type: 'typing' }); }
     });
 
-    panel = h('div', { id: 'omni-panel', role: 'dialog', 'aria-label': cfg.assistant_name + ' chat', hidden: true, 'data-owner': 'agent' }, [
+    panel = h('div', { id: 'omni-panel', role: 'dialog', 'aria-label': t('panel', cfg.assistant_name), hidden: true, 'data-owner': 'agent' }, [
       h('div', { class: 'omni-head' }, [avatar, h('div', { class: 'omni-titles' }, [titleEl, subEl]), closeBtn]),
       statusEl, connEl, log, typingEl, errorEl,
       h('div', { class: 'omni-foot' }, [
@@ -240,13 +252,34 @@
     applyColour();
     titleEl.textContent = cfg.assistant_name;
     subEl.textContent = cfg.brand_name; subEl.hidden = !cfg.brand_name;
-    panel.setAttribute('aria-label', cfg.assistant_name + ' chat');
-    personBtn.textContent = cfg.person_label;
+    relabel();
     if (cfg.avatar_url) {
       try { avatar.src = new URL(cfg.avatar_url, base + '/').href; avatar.hidden = false; } catch (e) { avatar.hidden = true; }
     } else avatar.hidden = true;
     showGreeting();
     launcher.classList.add('omni-ready');
+  }
+
+  function person() { return L.person || cfg.person_label; }
+  // The server's labels for language `l` (unknown keys ignored, missing ones keep English).
+  function applyLabels(l, labels) {
+    if (!labels || typeof labels !== 'object') return;
+    for (var k in labels) if (typeof labels[k] === 'string' && labels[k]) L[k] = labels[k];
+    lang = str(l, '');
+    if (panel) relabel();
+  }
+  function relabel() {
+    if (lang) panel.setAttribute('lang', lang);
+    launcher.setAttribute('aria-label', t('open'));
+    closeBtn.setAttribute('aria-label', t('close'));
+    panel.setAttribute('aria-label', t('panel', cfg.assistant_name));
+    statusEl.textContent = t('staff_banner');
+    log.setAttribute('aria-label', t('log'));
+    input.setAttribute('aria-label', t('input'));
+    input.setAttribute('placeholder', t('placeholder'));
+    sendBtn.setAttribute('aria-label', t('send'));
+    personBtn.textContent = person();
+    if (!connEl.hidden) setConn();
   }
 
   function resize() {
@@ -310,7 +343,7 @@
 
   function msgEl(role, text) {
     var e = h('div', { class: 'omni-msg', 'data-role': role });
-    if (role === 'staff') e.appendChild(h('div', { class: 'omni-who', text: cfg.brand_name ? cfg.brand_name + ' team' : 'Support team' }));
+    if (role === 'staff') e.appendChild(h('div', { class: 'omni-who', text: cfg.brand_name ? t('team', cfg.brand_name) : t('support_team') }));
     var t = h('div', { class: 'omni-text' });
     fillText(t, text);
     e.appendChild(t);
@@ -342,7 +375,7 @@
     var e = msgEl('customer', p.label);
     e.setAttribute('data-client-id', p.cid);
     e.setAttribute('data-status', 'pending');
-    setMeta(e, 'Sending\u2026');
+    setMeta(e, t('sending'));
     log.appendChild(e);
     return e;
   }
@@ -362,7 +395,7 @@
     var list = log.querySelectorAll(OURS);
     var last = list[list.length - 1];
     if (!last || !last._omniButtons || !last._omniButtons.length) return;
-    var row = h('div', { class: 'omni-buttons', role: 'group', 'aria-label': 'Suggested replies' });
+    var row = h('div', { class: 'omni-buttons', role: 'group', 'aria-label': t('suggested') });
     last._omniButtons.forEach(function (b) {
       if (!b || b.label == null) return;
       var label = str(b.label, ''), value = str(b.value, label);
@@ -384,7 +417,7 @@
     panel.setAttribute('data-owner', owner);
   }
   function showTyping() {
-    typingText.textContent = (owner === 'staff' ? 'Someone from our team' : cfg.assistant_name) + ' is typing\u2026';
+    typingText.textContent = owner === 'staff' ? t('staff_typing') : t('typing', cfg.assistant_name);
     var stick = nearBottom();
     typingEl.hidden = false;
     clearTimeout(typingTimer);
@@ -402,7 +435,7 @@
     var state = ready ? 'connected' : (everConnected || attempt > 0 ? 'reconnecting' : 'connecting');
     connEl.setAttribute('data-state', wanted ? state : 'idle');
     connEl.hidden = ready || !wanted;
-    connEl.textContent = state === 'connecting' ? 'Connecting\u2026' : 'Reconnecting\u2026';
+    connEl.textContent = state === 'connecting' ? t('connecting') : t('reconnecting');
     panel.setAttribute('data-conn', wanted ? state : 'idle');
   }
 
@@ -437,6 +470,7 @@
   }
   function onHistory(f) {
     var msgs = Array.isArray(f.messages) ? f.messages : [];
+    applyLabels(f.lang, f.labels);
     ready = true; everConnected = true; attempt = 0; authFails = 0;
     setConn();
     hideTyping();
@@ -465,10 +499,11 @@
       e.setAttribute('data-id', String(f.id));
     }
     e.setAttribute('data-status', 'stored');
-    setMeta(e, '\u2713 Sent');
+    setMeta(e, t('sent'));
   }
   function onMessage(f) {
     hideTyping();
+    if (f.labels) applyLabels(f.lang, f.labels);
     if (f.id != null && findBy('data-id', f.id)) return;
     if (f.role === 'customer' && f.client_id && findBy('data-client-id', f.client_id)) { onAck(f); return; }
     var stick = nearBottom();
@@ -487,11 +522,11 @@
       case 'typing': showTyping(); break;
       case 'status': setOwner(f.owner); break;
       case 'error':
-        showError(str(f.message, '') || 'Something went wrong. Please try again.');
+        showError(str(f.message, '') || t('error'));
         if (f.client_id) { // the server rejected one specific message: stop retrying it
           var cid = String(f.client_id), e = findBy('data-client-id', cid);
           dropPending(cid);
-          if (e && e.getAttribute('data-status') === 'pending') { e.setAttribute('data-status', 'failed'); setMeta(e, 'Not sent'); }
+          if (e && e.getAttribute('data-status') === 'pending') { e.setAttribute('data-status', 'failed'); setMeta(e, t('not_sent')); }
         }
         break;
     }
@@ -515,12 +550,14 @@
     if (s && s.token && str(s.email, '') === email) return Promise.resolve(s);
     if (sessionPromise) return sessionPromise;
     var body = email ? { email: email, user_hash: str(st.user_hash, '') } : {};
+    if (LANG) body.language = LANG;
     sessionPromise = postSession(body).catch(function (err) {
       // Identity verification refused: fall back to an anonymous chat rather than none.
-      if (email && err.status >= 400 && err.status < 500 && err.status !== 429) return postSession({});
+      if (email && err.status >= 400 && err.status < 500 && err.status !== 429) return postSession(LANG ? { language: LANG } : {});
       throw err;
     }).then(function (d) {
       if (!d || !d.token) throw new Error('bad session');
+      applyLabels(d.lang, d.labels);
       var ns = { session: d.session, token: d.token, email: email };
       saveSession(ns);
       sessionPromise = null;
@@ -538,7 +575,7 @@
     getSession().then(function (s) {
       connecting = false;
       var sock;
-      try { sock = new WebSocket(wsBase + '/chat/ws?token=' + encodeURIComponent(s.token)); }
+      try { sock = new WebSocket(wsBase + '/chat/ws?token=' + encodeURIComponent(s.token) + (LANG ? '&lang=' + encodeURIComponent(LANG) : '')); }
       catch (e) { retry(); return; }
       ws = sock;
       sock.onmessage = function (ev) {

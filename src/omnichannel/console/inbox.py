@@ -6,13 +6,59 @@ They write to the store only; the running gateway's outbox picks the rows up wit
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import sys
+import time
 
+import omnichannel.i18n as i18n
 from omnichannel.config import Config
 from omnichannel.conversation import Owner, Role, Status
 from omnichannel.registry import AdapterUnavailable, load_class
 from omnichannel.router import chunks_for, csat_message
 from omnichannel.store import Store
+
+
+def language_name(code: str | None) -> str:
+    """ "Spanish" for "es": staff read the conversation's language in English."""
+    return i18n.ENGLISH_NAMES.get(code, code) if code else "-"
+
+
+async def conversations(store: Store, show_all: bool, limit: int, as_json: bool) -> int:
+    """`omnichannel conversations`: those waiting for staff (all with `show_all`)."""
+    rows = await store.list_conversations(owner=None if show_all else "staff",
+                                          status=None if show_all else "open", limit=limit)
+    languages: dict[int, str | None] = {}
+    for r in rows:
+        conv = await store.conversation(r.id)
+        languages[r.id] = conv.language if conv is not None else None
+    if as_json:
+        print(json.dumps([dataclasses.asdict(r) | {"language": languages[r.id]} for r in rows],
+                         indent=2))
+        return 0
+    if not rows:
+        print("no conversations" if show_all else "no conversations waiting for staff")
+        return 0
+    for r in rows:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.updated_at))
+        flag = f"  ⚠ {r.uncertain} uncertain deliveries" if r.uncertain else ""
+        last = (r.last_text or "").replace("\n", " ")[:70]
+        print(f"#{r.id:<5} {r.channel:<9} {r.owner:<5} {r.status:<8} {when} "
+              f"{language_name(languages[r.id]):<10} {r.handoff_reason or '-':<16} {last}{flag}")
+    return 0
+
+
+async def show(store: Store, conversation_id: int) -> int:
+    """`omnichannel show ID`: the conversation's facts, its language, and the transcript."""
+    conv = await store.conversation(conversation_id)
+    if conv is None:
+        print(f"no conversation #{conversation_id}", file=sys.stderr)
+        return 1
+    print(f"#{conv.id} {conv.channel} owner={conv.owner} status={conv.status} "
+          f"intent={conv.intent} language={language_name(conv.language)}")
+    for m in await store.transcript(conversation_id):
+        print(f"[{m.role:<8}] {m.text}")
+    return 0
 
 
 def _chunks(channel: str, text: str):  # type: ignore[no-untyped-def]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import omnichannel.i18n as i18n
 from omnichannel.store import Draft
 
 REASONS = {
@@ -36,6 +37,13 @@ def _button(text: str, action: str, value: str, style: str | None = None) -> dic
     return b
 
 
+def language_name(code: str | None) -> str:
+    """ "Spanish" for "es" (staff read English); "not yet known" before the first message."""
+    if not code:
+        return "not yet known"
+    return i18n.ENGLISH_NAMES.get(code, code)
+
+
 def packet(p: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
     """(fallback text, blocks) of the thread's first message."""
     cid = p["conversation_id"]
@@ -55,7 +63,8 @@ def packet(p: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
     if customer:
         who.append(f"shop customer {customer} ({session.get('verified_by') or 'verified'})")
     facts = [f"*Channel:* {p['channel']}", f"*Intent:* {p.get('intent') or '-'}",
-             f"*Reason:* `{reason}`", f"*Owner:* {p['owner']}"]
+             f"*Reason:* `{reason}`", f"*Owner:* {p['owner']}",
+             f"*Language:* {language_name(p.get('language'))}"]
     lines = [f"*{_esc(title)}* · conversation #{cid}"]
     if handoff.get("summary"):
         lines.append(f"> {_esc(str(handoff['summary']))[:500]}")

@@ -132,6 +132,8 @@ class SlackConsole:
 
     async def _open_thread(self, conv_id: int) -> tuple[str, str]:
         packet = await self.store.handoff_packet(conv_id)
+        conv = await self.store.conversation(conv_id)
+        packet["language"] = conv.language if conv is not None else None
         text, blks = blocks.packet(packet)
         resp = await self.web.chat_postMessage(channel=self.s.channel, text=text, blocks=blks)
         await self.store.save_thread(conv_id, self.s.channel, resp["ts"])

@@ -24,6 +24,7 @@ class OutboxRow:
     attempts: int
     owner: Owner
     last_inbound_at: float = 0.0
+    language: str | None = None
 
 
 def enqueue(
@@ -65,7 +66,7 @@ def claim(conn: sqlite3.Connection, outbox_id: int) -> OutboxRow | None:
     """
     row = conn.execute(
         "SELECT o.*, c.owner AS owner, c.owner_epoch AS epoch, "
-        "c.last_inbound_at AS last_inbound_at FROM outbox o "
+        "c.last_inbound_at AS last_inbound_at, c.language AS language FROM outbox o "
         "JOIN conversations c ON c.id = o.conversation_id "
         "WHERE o.id = ? AND o.status = 'queued'",
         (outbox_id,),
@@ -93,7 +94,7 @@ def claim(conn: sqlite3.Connection, outbox_id: int) -> OutboxRow | None:
         channel=row["channel"], account=row["account"], chat_id=row["chat_id"],
         role=Role(row["role"]), text=row["text"], buttons=buttons_from(row["buttons"]),
         attempts=row["attempts"] + 1, owner=Owner(row["owner"]),
-        last_inbound_at=row["last_inbound_at"] or 0.0,
+        last_inbound_at=row["last_inbound_at"] or 0.0, language=row["language"],
     )
 
 

@@ -11,6 +11,7 @@ from html import escape
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+import omnichannel.i18n as i18n
 from omnichannel.analytics.accounting import Report
 from omnichannel.analytics.dashboard import charts
 from omnichannel.analytics.resolution import Outcome
@@ -222,7 +223,7 @@ _EVENT_TEXT = {
 
 
 def transcript(h: History, result: Outcome, zone: ZoneInfo, csrf: str,
-               notice: str | None = None) -> str:
+               notice: str | None = None, language: str | None = None) -> str:
     items: list[tuple[float, int, str]] = []
     for m in h.messages:
         delivery = f' <span class="delivery">{escape(m.delivery)}</span>' if m.delivery else ""
@@ -252,7 +253,9 @@ def transcript(h: History, result: Outcome, zone: ZoneInfo, csrf: str,
                if result.resolved else f"not resolved: {(result.pending or '').replace('_', ' ')}")
     facts = [
         ("Channel", f"{h.channel} · {h.chat_id}"), ("Owner", h.owner), ("Status", h.status),
-        ("Intent", h.intent or "-"), ("Outcome", verdict),
+        ("Intent", h.intent or "-"),
+        ("Language", i18n.ENGLISH_NAMES.get(language, language) if language else "-"),
+        ("Outcome", verdict),
         ("First response", duration(result.first_response)),
         ("Handoff", f"{result.handoff_reason} at {when(result.handoff_at, zone)}"
          if result.handed_off else "-"),

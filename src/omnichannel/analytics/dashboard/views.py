@@ -290,7 +290,9 @@ async def conversation(request: web.Request) -> web.StreamResponse:
     rule = rules_for(d.analytics)[d.analytics.resolution_rule]
     result = outcome(h, rule, time.time(), d.analytics.durable_days)
     notice = _DONE.get(request.query.get("done", ""))
-    return page(pages.transcript(h, result, d.zone, _csrf(request), notice))
+    conv = await rt.store.conversation(h.id)
+    return page(pages.transcript(h, result, d.zone, _csrf(request), notice,
+                                 conv.language if conv is not None else None))
 
 
 @authed
