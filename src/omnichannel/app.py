@@ -192,16 +192,21 @@ async def featured_products(request: web.Request) -> web.Response:
 async def index_knowledge(store: Store, config: Config) -> int:
     """Index the shipped help center and sync `[knowledge] paths` (folders, files, zip
     exports): unchanged documents are skipped, deleted ones removed. Returns the changes."""
+    from omnichannel.ingest.language import decide
     from omnichannel.ingest.sources import SourceError, ingest_path
 
     changed = 0
+    shop = config.brand.language
     if config.knowledge.builtin_helpcenter:
-        for path in find_documents(builtin_helpcenter()):
-            if await store.index_document(load_document(path, f"helpcenter/{path.name}")):
+        # English at the top, each translation in its language's folder (helpcenter/es/...).
+        home = builtin_helpcenter()
+        for path in find_documents(home):
+            doc = load_document(path, f"helpcenter/{path.relative_to(home).as_posix()}")
+            if await store.index_document(await asyncio.to_thread(decide, doc, "en")):
                 changed += 1
     for root in config.knowledge.paths:
         try:
-            report = await ingest_path(store, root)
+            report = await ingest_path(store, root, language=shop)
         except SourceError as exc:
             log.error("knowledge path unreadable", extra={"path": str(root), "error": str(exc)})
             continue
@@ -299,11 +304,17 @@ def make_router(
                   sign_off=b.sign_off, person_label=b.person_label,
                   translations={lang: Words(t.greeting, t.sign_off, t.person_label)
                                 for lang, t in b.translations.items()})
-    knowledge: KnowledgeSource = store
+    # Searched in the shopper's language first, then the shop's (docs/languages.md).
+    from omnichannel.agent.retrieval import Multilingual
+    from omnichannel.store.knowledge import KnowledgeIndex
+
+    index = KnowledgeIndex(store.db)
+    knowledge: KnowledgeSource = Multilingual(index, shop=b.language)
     if config.knowledge.ranker == "hybrid":
         from omnichannel.agent.retrieval import HybridKnowledge, make_embedder
 
-        knowledge = HybridKnowledge(store, make_embedder(config.knowledge.embedding_model))
+        knowledge = HybridKnowledge(index, make_embedder(config.knowledge.embedding_model),
+                                    shop=b.language)
     deps = Deps(knowledge=knowledge, voice=voice, max_failures=config.agent.max_failures)
     g = config.guardrails
     policy = Policy(

@@ -1,6 +1,7 @@
 """Help-center knowledge: documents split into sections, and the search interface.
 
-Parsing and chunking live here; the index itself is SQL and lives in `store/`.
+Parsing and chunking live here; the index itself is SQL and lives in `store/`. Every section
+and passage has a language (a shipped code): the index stems it with that language's stemmer.
 """
 
 from __future__ import annotations
@@ -8,11 +9,14 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Protocol
+
+import omnichannel.i18n as i18n
+from omnichannel.agent.stemming import PREFIX, filler, stem
 
 MAX_SECTION_CHARS = 1500
 SUPPORTED = {".md", ".markdown", ".html", ".htm", ".txt"}
@@ -34,6 +38,7 @@ STOPWORDS = frozenset(
 class Section:
     heading: str
     body: str
+    language: str = ""  # "" until the loader decides (ingest.language)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +48,10 @@ class Document:
     sections: list[Section]
     sha256: str
 
+    @property
+    def language(self) -> str:
+        return self.sections[0].language if self.sections else ""
+
 
 @dataclass(frozen=True, slots=True)
 class Passage:
@@ -51,45 +60,54 @@ class Passage:
     body: str
     source: str
     score: float
+    language: str = "en"
 
 
 class KnowledgeSource(Protocol):
     async def search(self, text: str, limit: int = 3) -> list[Passage]: ...
 
 
-def query_terms(text: str) -> list[str]:
-    """Content words of a question, lower-cased, deduplicated, in order."""
+def query_terms(text: str, language: str = "en") -> list[str]:
+    """Content words of a question, lower-cased, deduplicated, in order (English filler
+    words are dropped in every language: shoppers mix them in)."""
     seen: dict[str, None] = {}
+    extra = filler(language)
     for word in re.findall(r"[\w']+", text.lower()):
         word = word.strip("'")
-        if len(word) < 2 or word in STOPWORDS or word.isdigit():
+        if len(word) < 2 or word in STOPWORDS or word in extra or word.isdigit():
             continue
         seen.setdefault(word, None)
     return list(seen)[:24]
 
 
-def _stem(word: str) -> str:
+def _stem(word: str, lang: str = "en") -> str:
+    """A loose stem for comparing a question with a few candidates: English by prefix, the
+    other languages by the first letters of their Snowball stem."""
+    if lang != "en":
+        return stem(word, lang)[:PREFIX]
     return word[: max(4, len(word) - 2)] if len(word) > 4 else word
 
 
 @lru_cache(maxsize=4096)
-def _vocabulary(title: str, heading: str, body: str) -> tuple[frozenset[str], frozenset[str]]:
+def _vocabulary(title: str, heading: str, body: str,
+                lang: str = "en") -> tuple[frozenset[str], frozenset[str]]:
     """A passage's words and their stems (passages repeat across questions: cached)."""
     words = frozenset(re.findall(r"\w+", f"{title} {heading} {body}".lower()))
-    return words, frozenset(_stem(w) for w in words)
+    return words, frozenset(_stem(w, lang) for w in words)
 
 
 def _coverage(terms: list[str], passage: Passage) -> float:
     if not terms:
         return 0.0
-    words, stems = _vocabulary(passage.title, passage.heading, passage.body)
-    hits = sum(1 for t in terms if t in words or _stem(t) in stems)
+    lang = passage.language
+    words, stems = _vocabulary(passage.title, passage.heading, passage.body, lang)
+    hits = sum(1 for t in terms if t in words or _stem(t, lang) in stems)
     return hits / len(terms)
 
 
 def coverage(text: str, passage: Passage) -> float:
     """Share of the question's content words that the passage mentions (prefix match)."""
-    return _coverage(query_terms(text), passage)
+    return _coverage(query_terms(text, passage.language), passage)
 
 
 # Words too common to tell two help-center headings apart.
@@ -100,8 +118,9 @@ _FILLER = frozenset(
 
 
 @lru_cache(maxsize=4096)
-def _heading_words(text: str) -> frozenset[str]:
-    return frozenset(_stem(w) for w in re.findall(r"\w+", text.lower()) if w not in _FILLER)
+def _heading_words(text: str, lang: str = "en") -> frozenset[str]:
+    skip = _FILLER | filler(lang)
+    return frozenset(_stem(w, lang) for w in re.findall(r"\w+", text.lower()) if w not in skip)
 
 
 # Shoppers' words for what the help center calls something else.
@@ -162,12 +181,12 @@ def rerank(text: str, passages: list[Passage]) -> list[Ranked]:
     """
     if not passages:
         return []
-    q = _heading_words(expand(text, keep=False))
-    terms = query_terms(expand(text))
     top = max(p.score for p in passages) or 1.0
     out = []
     for p in passages:
-        h = _heading_words(f"{p.heading} {p.title}")
+        q = _heading_words(expand(text, keep=False), p.language)
+        terms = query_terms(expand(text), p.language)
+        h = _heading_words(f"{p.heading} {p.title}", p.language)
         jacc = len(q & h) / len(q | h) if q else 0.0
         cov = _coverage(terms, p)
         conf = 0.5 * jacc + 0.3 * cov + 0.2 * max(p.score, 0.0) / top
@@ -202,7 +221,37 @@ def _sections(title: str, pieces: list[tuple[str, str]]) -> list[Section]:
     return out
 
 
+_FRONT = re.compile(r"\A\ufeff?---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.S)
+_HTML_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z_-]+)", re.I)
+
+
+def front_matter(text: str) -> tuple[dict[str, str], str]:
+    """A Markdown file's `---` block of `key: value` lines, and the text after it."""
+    m = _FRONT.match(text)
+    if not m:
+        return {}, text
+    fields = {}
+    for line in m.group(1).splitlines():
+        key, sep, value = line.partition(":")
+        if sep:
+            fields[key.strip().lower()] = value.strip().strip("\"'")
+    return fields, text[m.end():]
+
+
+def tagged_language(text: str, suffix: str) -> str:
+    """The language a document declares: `language:` (or `lang:`) in Markdown front matter,
+    `<html lang>` in HTML; "" when it declares none (the code as written, not checked)."""
+    if suffix in (".md", ".markdown"):
+        fields, _ = front_matter(text)
+        return fields.get("language") or fields.get("lang") or ""
+    if suffix in (".html", ".htm"):
+        m = _HTML_LANG.search(text[:4096])
+        return m.group(1) if m else ""
+    return ""
+
+
 def parse_markdown(text: str, fallback_title: str) -> tuple[str, list[Section]]:
+    _, text = front_matter(text)
     title = fallback_title
     pieces: list[tuple[str, str]] = []
     heading = ""
@@ -348,12 +397,18 @@ def load_document(path: Path, source: str | None = None) -> Document:
         title, sections = parse_html(text, fallback)
     else:
         title, sections = parse_text(text, fallback)
-    return Document(
+    doc = Document(
         source=source or str(path),
         title=title,
         sections=sections,
         sha256=hashlib.sha256(raw).hexdigest(),
     )
+    return with_language(doc, i18n.normalize(tagged_language(text, suffix)) or "")
+
+
+def with_language(doc: Document, lang: str) -> Document:
+    """The document with every section in `lang`."""
+    return replace(doc, sections=[replace(s, language=lang) for s in doc.sections])
 
 
 def find_documents(path: Path) -> list[Path]:

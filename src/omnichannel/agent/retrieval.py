@@ -4,6 +4,9 @@ BM25 (SQLite FTS5) is the default. With `[knowledge] ranker = "hybrid"`, the sam
 candidates are fused with the nearest sections by embedding; the embedder is pluggable:
 a local sentence-transformers model where one is installed, or the dependency-free
 character-trigram hashing embedder (robust to typos and word forms, not to synonyms).
+
+Both search the turn's language first (`i18n.current()`) and, when it has no good passage, the
+shop's language; passages say which language they are in (Passage.language).
 """
 
 from __future__ import annotations
@@ -12,12 +15,16 @@ import asyncio
 import hashlib
 import math
 import re
-from collections.abc import Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Any, Protocol
 
-from omnichannel.agent.knowledge import Passage
+import omnichannel.i18n as i18n
+from omnichannel.agent.knowledge import Passage, rerank
 
 RRF_K = 60
+# A passage in the shopper's language is good enough to keep from this share of the
+# question's words (and a word of its heading); below it the shop's language is searched too.
+GOOD_COVERAGE = 0.34
 
 
 class Embedder(Protocol):
@@ -27,9 +34,43 @@ class Embedder(Protocol):
 
 
 class PassageSource(Protocol):
-    async def search(self, text: str, limit: int = 3) -> list[Passage]: ...
-    async def all_passages(self) -> list[Passage]: ...
+    async def search(self, text: str, limit: int = 3,
+                     language: str | None = None) -> list[Passage]: ...
+    async def all_passages(self, language: str | None = None) -> list[Passage]: ...
     async def knowledge_version(self) -> str: ...
+
+
+Search = Callable[[str, int, str], Awaitable[list[Passage]]]
+
+
+def good(text: str, passages: list[Passage]) -> bool:
+    """Whether one of `passages` plausibly answers `text` (the engines decide for real)."""
+    return any(r.coverage >= GOOD_COVERAGE and r.heading_overlap > 0
+               for r in rerank(text, passages))
+
+
+async def in_languages(search: Search, text: str, limit: int, shop: str) -> list[Passage]:
+    """Passages in the turn's language; the shop's when that language has none good."""
+    lang = i18n.current()
+    found = await search(text, limit, lang)
+    if lang == shop or good(text, found):
+        return found
+    fallback = await search(text, limit, shop)
+    return fallback if fallback and (good(text, fallback) or not found) else found
+
+
+class Multilingual:
+    """A KnowledgeSource over BM25 that answers in the shopper's language when it can."""
+
+    def __init__(self, source: PassageSource, shop: str = i18n.DEFAULT) -> None:
+        self.source = source
+        self.shop = shop
+
+    async def search(self, text: str, limit: int = 3) -> list[Passage]:
+        return await in_languages(self._search, text, limit, self.shop)
+
+    async def _search(self, text: str, limit: int, language: str) -> list[Passage]:
+        return await self.source.search(text, limit, language)
 
 
 def rrf(rankings: Sequence[Sequence[Hashable]], k: int = RRF_K) -> list[tuple[Hashable, float]]:
@@ -94,30 +135,37 @@ def _key(p: Passage) -> tuple[str, str, str]:
 class HybridKnowledge:
     """A KnowledgeSource that fuses BM25 with embedding nearest neighbours."""
 
-    def __init__(self, source: PassageSource, embedder: Embedder, candidates: int = 25) -> None:
+    def __init__(self, source: PassageSource, embedder: Embedder, candidates: int = 25,
+                 shop: str = i18n.DEFAULT) -> None:
         self.source = source
         self.embedder = embedder
         self.candidates = candidates
+        self.shop = shop
         self._version = ""
         self._passages: list[Passage] = []
         self._vectors: list[list[float]] = []
         self._lock = asyncio.Lock()
 
     async def search(self, text: str, limit: int = 3) -> list[Passage]:
-        bm25 = await self.source.search(text, self.candidates)
+        return await in_languages(self._search, text, limit, self.shop)
+
+    async def _search(self, text: str, limit: int, language: str) -> list[Passage]:
+        bm25 = await self.source.search(text, self.candidates, language)
         await self._refresh()
         if not self._passages:
             return bm25[:limit]
         (query,) = await asyncio.to_thread(self.embedder.embed, [text])
         sims = sorted(((sum(a * b for a, b in zip(query, vec, strict=False)), i)
-                       for i, vec in enumerate(self._vectors)), reverse=True)
+                       for i, vec in enumerate(self._vectors)
+                       if self._passages[i].language == language), reverse=True)
         dense = [self._passages[i] for sim, i in sims[:self.candidates] if sim > 0]
         by_key = {_key(p): p for p in (*dense, *bm25)}
         fused = rrf([[_key(p) for p in bm25], [_key(p) for p in dense]])
         out = []
         for key, score in fused[:limit]:
             p = by_key[key]  # type: ignore[index]
-            out.append(Passage(p.title, p.heading, p.body, p.source, round(score * 1000, 4)))
+            out.append(Passage(p.title, p.heading, p.body, p.source, round(score * 1000, 4),
+                               p.language))
         return out
 
     async def _refresh(self) -> None:

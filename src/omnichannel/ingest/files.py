@@ -26,7 +26,10 @@ from omnichannel.agent.knowledge import (
     parse_markdown,
     parse_text,
     parse_transcript,
+    tagged_language,
+    with_language,
 )
+from omnichannel.ingest import language
 
 TEXT = {".md", ".markdown", ".html", ".htm", ".txt"}
 CAPTIONS = {".vtt", ".srt", ".sbv"}
@@ -58,10 +61,14 @@ def title_from_name(name: str) -> str:
     return stem[:1].upper() + stem[1:]
 
 
-def load_bytes(name: str, raw: bytes, source: str) -> Document:
-    """Parse one file's bytes by its extension. Raises ValueError."""
+def load_bytes(name: str, raw: bytes, source: str, default_language: str = "en") -> Document:
+    """Parse one file's bytes by its extension, in the language `ingest.language` settles
+    (`default_language` when nothing tells). Raises ValueError."""
     suffix = PurePosixPath(name).suffix.lower()
     fallback = title_from_name(name)
+    tag = ""
+    if suffix in (".md", ".markdown", ".html", ".htm"):
+        tag = tagged_language(decode_text(raw, source), suffix)
     if suffix in (".md", ".markdown"):
         title, sections = parse_markdown(decode_text(raw, source), fallback)
     elif suffix in (".html", ".htm"):
@@ -78,8 +85,9 @@ def load_bytes(name: str, raw: bytes, source: str) -> Document:
         raise ValueError(f"{source}: unsupported file type {suffix or '(none)'}")
     if not sections:
         raise ValueError(f"{source}: no text found")
-    return Document(source=source, title=title, sections=sections,
-                    sha256=hashlib.sha256(raw).hexdigest())
+    doc = Document(source=source, title=title, sections=sections,
+                   sha256=hashlib.sha256(raw).hexdigest())
+    return language.decide(with_language(doc, tag), default_language)
 
 
 def parse_pdf(raw: bytes, label: str, fallback: str) -> tuple[str, list[Section]]:

@@ -19,8 +19,9 @@ from typing import Protocol
 
 import aiohttp
 
-from omnichannel.agent.knowledge import Document, parse_html
+from omnichannel.agent.knowledge import Document, parse_html, tagged_language, with_language
 from omnichannel.ingest import files
+from omnichannel.ingest import language as lang_rule
 from omnichannel.ingest.web import Crawler, CrawlError, Failed, Gone, Page
 
 Progress = Callable[[int, int, str], None]
@@ -73,12 +74,14 @@ async def ingest(
     delay: float = 0.5,
     progress: Progress | None = None,
     session: aiohttp.ClientSession | None = None,
+    language: str = "en",
 ) -> Report:
-    """Ingest one root. Raises SourceError when it cannot be read at all."""
+    """Ingest one root. Raises SourceError when it cannot be read at all. `language` is the
+    shop's: documents whose language nothing tells (ingest.language) are taken as it."""
     if is_url(target):
         return await ingest_site(index, target, max_pages=max_pages, delay=delay,
-                                 progress=progress, session=session)
-    return await ingest_path(index, Path(target), progress=progress)
+                                 progress=progress, session=session, language=language)
+    return await ingest_path(index, Path(target), progress=progress, language=language)
 
 
 async def _store(index: Index, report: Report, doc: Document, fetched_at: float) -> None:
@@ -108,7 +111,8 @@ def _kind(path: Path) -> tuple[str, str]:
     return str(path.resolve()), "zip" if suffix == ".zip" else "file"
 
 
-async def ingest_path(index: Index, path: Path, progress: Progress | None = None) -> Report:
+async def ingest_path(index: Index, path: Path, progress: Progress | None = None,
+                      language: str = "en") -> Report:
     root, kind = await asyncio.to_thread(_kind, path)
     report = Report(root=root, unit="files")
     seen: set[str] = set()
@@ -119,7 +123,8 @@ async def ingest_path(index: Index, path: Path, progress: Progress | None = None
         try:
             if entry.raw is None:
                 raise ValueError(entry.error)
-            doc = await asyncio.to_thread(files.load_bytes, entry.name, entry.raw, entry.source)
+            doc = await asyncio.to_thread(files.load_bytes, entry.name, entry.raw, entry.source,
+                                          language)
         except ValueError as exc:
             report.failed.append(str(exc))
         else:
@@ -149,13 +154,15 @@ async def ingest_path(index: Index, path: Path, progress: Progress | None = None
     return report
 
 
-def page_document(page: Page) -> Document:
+def page_document(page: Page, language: str = "en") -> Document:
     """A fetched page as a document; the hash covers its text, not its markup."""
     title, sections = parse_html(page.html, page.url)
     digest = hashlib.sha256(title.encode())
     for s in sections:
         digest.update(f"\x00{s.heading}\x00{s.body}".encode())
-    return Document(source=page.url, title=title, sections=sections, sha256=digest.hexdigest())
+    doc = Document(source=page.url, title=title, sections=sections, sha256=digest.hexdigest())
+    tag = tagged_language(page.html, ".html")
+    return lang_rule.decide(with_language(doc, tag), language)
 
 
 async def ingest_site(
@@ -166,6 +173,7 @@ async def ingest_site(
     delay: float = 0.5,
     progress: Progress | None = None,
     session: aiohttp.ClientSession | None = None,
+    language: str = "en",
 ) -> Report:
     try:
         crawler = Crawler(url, max_pages=max_pages, delay=delay, session=session)
@@ -178,7 +186,8 @@ async def ingest_site(
             if isinstance(event, Page):
                 report.found += 1
                 seen.add(event.url)
-                await _store(index, report, page_document(event), event.fetched_at)
+                doc = await asyncio.to_thread(page_document, event, language)
+                await _store(index, report, doc, event.fetched_at)
             elif isinstance(event, Failed):
                 report.found += 1
                 seen.add(event.url)  # keep what was read last time
