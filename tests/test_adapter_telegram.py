@@ -920,3 +920,21 @@ async def test_polling_start_reports_a_webhook_in_the_way(gateway_factory, fake)
         await adapter.start(GatewayContext(gw.rt, NAME))
     assert fake.methods() == ["getMe", "getUpdates"] and adapter.bot is None
     await adapter.stop()
+
+
+# ---------------------------------------------------------------- the shopper's language
+def test_the_senders_language_code_is_the_language_hint() -> None:
+    body = load("update_message_private_text.json")
+    assert body["message"]["from"]["language_code"] == "en"
+    got = parse(body, ME, NAME, "default").inbound
+    assert got is not None and got.language_hint == "en"
+    spanish = copy.deepcopy(body)
+    spanish["message"]["from"]["language_code"] = "es-MX"
+    got = parse(spanish, ME, NAME, "default").inbound
+    assert got is not None and got.language_hint == "es-MX"
+    del spanish["message"]["from"]["language_code"]
+    got = parse(spanish, ME, NAME, "default").inbound
+    assert got is not None and got.language_hint is None
+    pressed = parse(load("update_callback_query_inline_keyboard.json"), ME, NAME,
+                    "default").inbound
+    assert pressed is not None and pressed.language_hint == "en"

@@ -788,3 +788,23 @@ async def test_an_erased_contacts_hashed_opt_out_is_still_honoured(twilio) -> No
         await h.adapter.send(out(SHOPPER))
     assert (await h.post("/twilio/sms", inbound_form("START", "SMback")))[0] == 200
     assert (await h.adapter.send(out(SHOPPER, "welcome back"))).platform_message_id
+
+
+# ---------------------------------------------------------------- in the shopper's language
+async def test_the_sms_footers_speak_the_conversations_language(twilio) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    h: Harness = await twilio("sms", max_segments=2, overflow="cut")
+    text = "Tu pedido 1042 sale hoy y llega el viernes a tu casa. " * 12
+    await h.adapter.send(replace(out(SHOPPER, text), language="es"))
+    body = h.fake.messages[0]["Body"]
+    assert body.endswith("... (acortado para SMS)") and sms.count_segments(body).count == 2
+    linked: Harness = await twilio("sms", max_segments=2)
+    await linked.adapter.send(replace(out(SHOPPER, text), outbox_id=7, language="es"))
+    head, _, link = linked.fake.messages[0]["Body"].partition(" ... Respuesta completa: ")
+    assert text.startswith(head) and link.endswith("&l=es")
+    local = link.replace(PUBLIC, str(linked.gw.client.make_url("")).rstrip("/"))
+    async with linked.gw.client.session.get(local) as resp:
+        assert resp.status == 200 and "<html lang=es>" in await resp.text()
+    async with linked.gw.client.session.get(local.replace("r=", "r=x")) as resp:
+        assert resp.status == 404 and "Esta respuesta ha caducado" in await resp.text()

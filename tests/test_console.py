@@ -516,3 +516,26 @@ async def handed_off_angrily(gw: Gateway) -> int:
     while not gw.loopback.queue("angry").empty():  # the reply and the notice
         await gw.loopback.reply("angry")
     return pub.conversation_id
+
+
+# ---------------------------------------------------------------- the shopper's language
+async def test_staff_see_the_conversations_language(gateway_factory, slack, capsys) -> None:  # type: ignore[no-untyped-def]
+    from omnichannel.console import inbox
+    from omnichannel.staffconsole import blocks as packets
+
+    gw = await console_gateway(gateway_factory, slack)
+    pub = await gw.loopback.say("Hola, quiero hablar con una persona, por favor.",
+                                chat_id="ana")
+    notice = await gw.loopback.reply("ana")
+    assert notice.role is Role.SYSTEM
+    ts = await thread_of(gw, pub.conversation_id)
+    packet = next(m for m in top_level(slack) if m["ts"] == ts)
+    assert "*Language:* Spanish" in json.dumps(packet["blocks"])
+    assert await inbox.show(gw.store, pub.conversation_id) == 0
+    assert "language=Spanish" in capsys.readouterr().out
+    assert await inbox.conversations(gw.store, show_all=False, limit=10, as_json=False) == 0
+    assert "Spanish" in capsys.readouterr().out
+    assert await inbox.conversations(gw.store, show_all=True, limit=10, as_json=True) == 0
+    assert '"language": "es"' in capsys.readouterr().out
+    _, unknown = packets.packet({"conversation_id": 9, "channel": "sms", "owner": "staff"})
+    assert "*Language:* not yet known" in json.dumps(unknown)
