@@ -28,7 +28,7 @@ _PHONE = (("+34", "es"), ("+52", "es"), ("+54", "es"), ("+57", "es"), ("+56", "e
 # Short first messages ("hola", "merci", "danke!") have too few letters for the model: a
 # word list per language decides when every word belongs to one language only.
 _SHORT = {
-    "en": "hi hello hey thanks thank you yes no ok okay bye please help",
+    "en": "hi hello hey thanks thank you yes bye please help",  # not "ok", "no": universal
     "es": "hola gracias buenas buenos días dias adiós adios sí vale perfecto favor ayuda",
     "de": "hallo danke servus moin guten tag tschüss ja nein bitte hilfe",
     "fr": "bonjour salut merci oui non bonsoir svp aide",
@@ -37,6 +37,44 @@ _SHORT = {
     "nl": "hoi dank bedankt nee goedemorgen doei alsjeblieft hulp",
 }
 _SHORT_WORDS = {lang: frozenset(words.split()) for lang, words in _SHORT.items()}
+# Function words, the surest sign of a language in a short message: a message whose words
+# vote clearly for one language is read as it before the statistical model is asked.
+_FUNCTION = {
+    "en": "i my me you your the a an is are was it this that to of and or in on for with "
+          "what where when how why can could would do does did not have has want need please "
+          "there order",
+    "es": "yo mi mis me tu su el la los las un una es son está esta estoy de del y o en por "
+          "para con qué que dónde donde cuándo cuando cómo como puedo quiero necesito tengo "
+          "no sí pedido hola gracias",
+    "de": "ich mein meine mir mich du sie der die das ein eine ist sind war es und oder in "
+          "auf für mit was wo wann wie warum kann könnte möchte will nicht habe hat bitte "
+          "bestellung danke",
+    "fr": "je mon ma mes moi vous votre le la les un une est sont était ce c'est de du des et "
+          "ou en sur pour avec quoi où quand comment pourquoi puis peux voudrais veux pas ne "
+          "ai commande merci",
+    "pt": "eu meu minha meus me você seu sua o a os as um uma é são está estou de do da e ou "
+          "em no na por para com que onde quando como posso quero preciso tenho não sim "
+          "pedido obrigado obrigada",
+    "it": "io mio mia miei mi tu tuo il lo la gli le un una è sono era di del della e o in su "
+          "per con che cosa dove quando come perché posso vorrei voglio non ho ha ordine "
+          "grazie",
+    "nl": "ik mijn me mij jij je u uw de het een is zijn was dat dit en of in op voor met wat "
+          "waar wanneer hoe waarom kan kun wil niet heb heeft alsjeblieft bestelling bedankt",
+}
+_FUNCTION_WORDS = {lang: frozenset(words.split()) for lang, words in _FUNCTION.items()}
+
+
+def _votes(text: str, allowed: Sequence[str]) -> tuple[str | None, int, int]:
+    """The language whose function words the message uses most, its count and the
+    runner-up's."""
+    words = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", text.lower())
+    counts = sorted(((sum(w in _FUNCTION_WORDS.get(lang, frozenset()) for w in words), lang)
+                     for lang in allowed), reverse=True)
+    if not counts:
+        return None, 0, 0
+    best, lang = counts[0]
+    second = counts[1][0] if len(counts) > 1 else 0
+    return (lang if best else None), best, second
 _lock = threading.Lock()
 _identifier: Any = None
 
@@ -96,9 +134,14 @@ def choose(text: str, *, previous: str | None, hints: Iterable[str | None] = (),
     """The conversation's language after this message: the message's own when it is long
     and clear enough (a shopper who switches is followed), else the language so far, else
     the first channel hint the shop offers, else the shop's default."""
+    voted, best, second = _votes(text, allowed)
+    # Clear function-word evidence wins: two more than any other language (and three words
+    # at least to switch away from the conversation's language).
+    if voted is not None and best - second >= 2 and (previous in (None, voted) or best >= 3):
+        return voted
     lang, probability = guess(text, allowed)
-    if lang is not None and (probability >= MIN_PROBABILITY or (
-            previous is None and probability >= 0.5)):
+    if lang is not None and probability >= MIN_PROBABILITY and (
+            voted in (None, lang) or best - second < 2):
         return lang
     if previous is None and (short := _short(text, allowed)) is not None:
         return short
