@@ -430,6 +430,8 @@ def corpus_report(args: argparse.Namespace) -> dict[str, Any] | None:
                 for utt in examples[intent, label][:take]:
                     log(f"            e.g. {utt[:100]!r}")
                 budget -= take
+    english = sum(r.language in ("", "en") for r in replies) / max(len(replies), 1)
+    log(f"\nlanguage: {english:.1%} of these English first messages were read as English")
     routing = auto_routing(rows, replies)
     log(f"\nauto routing: {routing['no_model_share']:.1%} of first replies would be answered with "
         f"no model (confidence >= {routing['threshold']}); of those {routing['no_model_right']:.1%}"
@@ -442,7 +444,7 @@ def corpus_report(args: argparse.Namespace) -> dict[str, Any] | None:
     return {
         "overall": overall, "answerable": answer, "per_intent": figures,
         "confidence": confidence, "seconds": seconds, "utterances_per_s": rate,
-        "auto_routing": routing,
+        "auto_routing": routing, "read_as_english": english,
         "targets": {"right": TARGET_RIGHT, "wrong": TARGET_WRONG},
         "not_answerable": sorted(i for i in per if not ok[i])}
 
