@@ -73,6 +73,20 @@ def stem(word: str, lang: str) -> str:
         return str(_stemmer(code).stemWord(word))
 
 
+# German verbs keep the "zurück" their nouns drop ("zurücksenden", "Rücksendung").
+_VARIANTS = {"de": ((re.compile(r"^zurück(?=\w{4})"), "rück"),)}
+
+
+def variants(word: str, lang: str) -> list[str]:
+    """`word` and the forms of it the language's nouns use, for searching."""
+    out = [word]
+    for pattern, repl in _VARIANTS.get(lang, ()):
+        other = pattern.sub(repl, word)
+        if other != word:
+            out.append(other)
+    return out
+
+
 def filler(lang: str) -> frozenset[str]:
     return _FILLER.get(lang, frozenset())
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import omnichannel.i18n as i18n
 from omnichannel.agent.knowledge import Passage, Section, expand, query_terms
-from omnichannel.agent.stemming import PREFIX, stem, stemmed
+from omnichannel.agent.stemming import PREFIX, stem, stemmed, variants
 
 if TYPE_CHECKING:
     from omnichannel.store.db import Db
@@ -119,7 +119,7 @@ def fts_query(text: str, language: str | None = None) -> str | None:
     found: dict[str, None] = {}
     for lang in langs:
         for term in query_terms(expand(text), lang):
-            for word in re.findall(r"\w+", term):
+            for word in (v for w in re.findall(r"\w+", term) for v in variants(w, lang)):
                 root = stem(word, lang)
                 found.setdefault(_quoted(root), None)
                 if language and lang != "en" and len(root) > PREFIX:
