@@ -101,3 +101,8 @@ class Language:
     bracket: bool = False
     # An elided article or pronoun is one token with its apostrophe ("l'étiquette", "j'ai").
     elision: bool = False
+
+
+def aux_words(table: Mapping[Aux | tuple[Aux, ...], str]) -> dict[str, Aux | tuple[Aux, ...]]:
+    """An auxiliary table from "word|word phrase" strings per meaning."""
+    return {w: aux for aux, words in table.items() for w in words.split("|")}

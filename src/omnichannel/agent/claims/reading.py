@@ -11,6 +11,7 @@ from functools import cache
 
 from omnichannel.agent.claims.english import ENGLISH
 from omnichannel.agent.claims.language import Aux, Language, Role, Verb, Who
+from omnichannel.agent.claims.portuguese import PORTUGUESE
 from omnichannel.agent.claims.spanish import SPANISH
 
 
@@ -25,7 +26,7 @@ class Claim:
 
 
 ANY = "action"  # "Done!", "All set": some action, named by nothing in the sentence
-LANGUAGES: Mapping[str, Language] = {"en": ENGLISH, "es": SPANISH}
+LANGUAGES: Mapping[str, Language] = {"en": ENGLISH, "es": SPANISH, "pt": PORTUGUESE}
 
 
 class _Form(StrEnum):
@@ -275,8 +276,11 @@ def _subject(c: _Compiled, words: list[str]) -> tuple[Who, bool]:
         return Who.PERSON, False
     if any(w in lang.agents for w in words):
         return Who.AGENT, False
-    if first in lang.generic or (first not in lang.determiners and first.endswith("s")
-                                 and not first.endswith(("ss", "us")) and len(first) > 3):
+    if first in lang.generic or (len(words) > 1 and first in lang.determiners
+                                 and words[1] in lang.generic):
+        return Who.GENERIC, False  # "los reembolsos": a plural the language lists as policy
+    if (first not in lang.determiners and first.endswith("s")
+            and not first.endswith(("ss", "us")) and len(first) > 3):
         return Who.GENERIC, False
     return Who.THING, first in lang.indefinite
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from omnichannel.agent.claims.language import Aux, Language, Role, Verb, Who
+from omnichannel.agent.claims.language import Aux, Language, Role, Verb, Who, aux_words
 
 _CLITIC = "(?:lo|la|los|las|te|le|les|se|me|nos)?"
 
@@ -103,11 +103,7 @@ _ES_CUES = (
 )
 
 
-def _words(table: dict[Aux | tuple[Aux, ...], str]) -> dict[str, Aux | tuple[Aux, ...]]:
-    return {w: aux for aux, words in table.items() for w in words.split("|")}
-
-
-_ES_AUX = _words({
+_ES_AUX = aux_words({
     Aux.FUT: "voy a|vamos a|va a|van a|iba a|íbamos a|está previsto|tengo previsto",
     (Aux.FUT, Aux.BE): "será|serán|estará|estarán|quedará|quedarán",
     Aux.OFFER: "puedo|podemos|puede|pueden|puedes|podría|podríamos|podrías|debo|debemos|debe"
