@@ -579,3 +579,13 @@ async def test_doctor_probe_checks_smtp_without_sending(live, gateway_factory) -
             await closed.probe()
     finally:
         await live.detach(gw)
+
+
+def test_a_reply_to_a_mail_without_subject_is_titled_in_the_shoppers_language() -> None:
+    from omnichannel.adapters.email.state import Chat
+
+    kw: dict = {"chat_id": "c" * 20, "chat": Chat("ana@example.com"), "text": "Ya sale.",  # type: ignore[type-arg]
+                "mid": "<x@shop.test>", "from_addr": "help@shop.test", "from_name": "Juniper",
+                "reply_to": None}
+    assert compose.build(**kw)["Subject"] == "Re: your message to Juniper"
+    assert compose.build(**kw, language="es")["Subject"] == "Re: tu mensaje a Juniper"
