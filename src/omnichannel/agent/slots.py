@@ -1,6 +1,7 @@
 """Reading the facts of an order task out of a shopper's words: items, options, payment,
 addresses. Pure functions over text and the shop's own records (identity, order numbers and
-reasons are in understanding.entities)."""
+reasons are in understanding.entities). Option words in the other shipped languages ("talla M",
+"Größe L", "en rouge", "tamanho 42") are read as the English the shop's options are named in."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import omnichannel.i18n as i18n
+from omnichannel.agent.understanding.wording import Wording
 from omnichannel.commerce import (
     Address,
     Customer,
@@ -38,8 +41,74 @@ def _singular(word: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    # "i'm" is one word "im", never the size "M".
-    return [_singular(w) for w in re.findall(r"[a-z0-9]+", re.sub(r"['’]", "", text.lower()))]
+    # "i'm" is one word "im", never the size "M". Outside English, accented letters are letters.
+    pattern = r"[a-z0-9]+" if i18n.current() == "en" else r"[^\W_]+"
+    return [_singular(w) for w in re.findall(pattern, re.sub(r"['’]", "", text.lower()))]
+
+
+# Option words of the other shipped languages as the English of the shop's option names and
+# values, after `words` (lower case, a plural's "s" dropped). A word with two English forms
+# ("grey", "gray") gives the second at the end of the phrase.
+_SIZE, _COLOR = ("size",), ("color", "colour")
+_OPTION_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "es": {"talla": _SIZE, "tamaño": _SIZE, "número": _SIZE, "color": _COLOR,
+           "rojo": ("red",), "roja": ("red",), "azul": ("blue",), "azule": ("blue",),
+           "negro": ("black",), "negra": ("black",), "blanco": ("white",), "blanca": ("white",),
+           "verde": ("green",), "gris": ("grey", "gray"), "rosa": ("pink",),
+           "amarillo": ("yellow",), "amarilla": ("yellow",), "marrón": ("brown",),
+           "marron": ("brown",), "beige": ("beige",), "marino": ("navy",),
+           "pequeña": ("small",), "pequeño": ("small",), "mediana": ("medium",),
+           "mediano": ("medium",), "grande": ("large",), "sin": ("without",), "con": ("with",)},
+    "de": {"größe": _SIZE, "groesse": _SIZE, "grösse": _SIZE, "gr": _SIZE, "farbe": _COLOR,
+           "rot": ("red",), "rote": ("red",), "roten": ("red",), "blau": ("blue",),
+           "blaue": ("blue",), "blauen": ("blue",), "schwarz": ("black",),
+           "schwarze": ("black",), "schwarzen": ("black",), "weiß": ("white",),
+           "weiss": ("white",), "weiße": ("white",), "weißen": ("white",), "grün": ("green",),
+           "grüne": ("green",), "grau": ("grey", "gray"), "graue": ("grey", "gray"),
+           "rosa": ("pink",), "gelb": ("yellow",), "braun": ("brown",), "dunkelblau": ("navy",),
+           "klein": ("small",), "mittel": ("medium",), "groß": ("large",), "ohne": ("without",),
+           "mit": ("with",)},
+    "fr": {"taille": _SIZE, "pointure": _SIZE, "couleur": _COLOR, "rouge": ("red",),
+           "bleu": ("blue",), "bleue": ("blue",), "noir": ("black",), "noire": ("black",),
+           "blanc": ("white",), "blanche": ("white",), "vert": ("green",), "verte": ("green",),
+           "gri": ("grey", "gray"), "gris": ("grey", "gray"), "rose": ("pink",),
+           "jaune": ("yellow",), "marron": ("brown",), "marine": ("navy",),
+           "petit": ("small",), "petite": ("small",), "moyen": ("medium",),
+           "moyenne": ("medium",), "grand": ("large",), "grande": ("large",),
+           "san": ("without",), "sans": ("without",), "avec": ("with",)},
+    "pt": {"tamanho": _SIZE, "número": _SIZE, "numero": _SIZE, "cor": _COLOR,
+           "vermelho": ("red",), "vermelha": ("red",), "azul": ("blue",), "azui": ("blue",),
+           "preto": ("black",), "preta": ("black",), "branco": ("white",),
+           "branca": ("white",), "verde": ("green",), "cinzento": ("grey", "gray"),
+           "cinza": ("grey", "gray"), "rosa": ("pink",), "amarelo": ("yellow",),
+           "castanho": ("brown",), "marrom": ("brown",), "pequeno": ("small",),
+           "pequena": ("small",), "médio": ("medium",), "média": ("medium",),
+           "grande": ("large",), "sem": ("without",), "com": ("with",)},
+    "it": {"taglia": _SIZE, "misura": _SIZE, "numero": _SIZE, "colore": _COLOR,
+           "rosso": ("red",), "rossa": ("red",), "blu": ("blue",), "azzurro": ("blue",),
+           "nero": ("black",), "nera": ("black",), "bianco": ("white",), "bianca": ("white",),
+           "verde": ("green",), "grigio": ("grey", "gray"), "grigia": ("grey", "gray"),
+           "rosa": ("pink",), "giallo": ("yellow",), "marrone": ("brown",),
+           "piccolo": ("small",), "piccola": ("small",), "medio": ("medium",),
+           "media": ("medium",), "grande": ("large",), "senza": ("without",), "con": ("with",)},
+    "nl": {"maat": _SIZE, "grootte": _SIZE, "kleur": _COLOR, "rood": ("red",),
+           "rode": ("red",), "blauw": ("blue",), "blauwe": ("blue",), "zwart": ("black",),
+           "zwarte": ("black",), "wit": ("white",), "witte": ("white",), "groen": ("green",),
+           "groene": ("green",), "grijs": ("grey", "gray"), "grijze": ("grey", "gray"),
+           "roze": ("pink",), "geel": ("yellow",), "gele": ("yellow",), "bruin": ("brown",),
+           "bruine": ("brown",), "marineblauw": ("navy",), "klein": ("small",),
+           "kleine": ("small",), "middel": ("medium",), "groot": ("large",),
+           "grote": ("large",), "zonder": ("without",), "met": ("with",)},
+}
+
+
+def _in_english(seq: list[str]) -> list[str]:
+    """The words with the language's option words as English (English text as it is)."""
+    table = _OPTION_WORDS.get(i18n.current())
+    if not table:
+        return seq
+    out = [table.get(w, (w,))[0] for w in seq]
+    return out + [alt for w in seq for alt in table.get(w, ())[1:]]
 
 
 def _has_phrase(hay: list[str], needle: list[str]) -> int:
@@ -93,10 +162,19 @@ def mentioned_items(text: str, items: Sequence[OrderItem]) -> list[ItemMention]:
 
 
 _KEEP = frozenset({"keep", "keeping", "not", "except", "without", "exclude", "excluding"})
+_KEEP_IN = {
+    "es": frozenset({"quedo", "quedarme", "excepto", "salvo", "menos", "sin", "no"}),
+    "de": frozenset({"behalte", "behalten", "außer", "ohne", "nicht", "ausgenommen"}),
+    "fr": frozenset({"garde", "garder", "sauf", "san", "sans", "pas", "excepté"}),
+    "pt": frozenset({"fico", "ficar", "exceto", "menos", "sem", "não"}),
+    "it": frozenset({"tengo", "tenere", "tranne", "eccetto", "senza", "non"}),
+    "nl": frozenset({"houd", "hou", "houden", "behalve", "zonder", "niet"}),
+}
 
 
 def _kept(tw: list[str], pos: int) -> bool:
-    return bool(_KEEP & set(tw[max(0, pos - 3):pos]))
+    keep = _KEEP | _KEEP_IN.get(i18n.current(), frozenset())
+    return bool(keep & set(tw[max(0, pos - 3):pos]))
 
 
 def _option_spans(text: str) -> set[int]:
@@ -200,7 +278,7 @@ def match_variant(phrase: str, variants: Sequence[Variant],
     (the item being replaced), a phrase naming only what changes ("size L", "in red") keeps
     the other options as they are, and must name at least one option that changes.
     """
-    seq = words(phrase)
+    seq = _in_english(words(phrase))
     now = dict(current)
     scored = []
     for v in variants:
@@ -315,11 +393,29 @@ def address(text: str) -> Address | None:
     )
 
 
+_OPTION_TALK = Wording({
+    "en": r"\b(size|colou?r|in (black|white|red|blue|green|grey|gray|pink|"
+          r"yellow|brown|navy|beige)|small|medium|large|xl|xxl|with|without|"
+          r"instead)\b",
+    "es": r"\b(talla|tama[ñn]o|n[úu]mero \d+|color|en (negro|blanco|rojo|azul|verde|gris|rosa|"
+          r"amarillo|marr[óo]n|beige)|peque[ñn][oa]|median[oa]|grande|xl|xxl|con|sin|en vez|"
+          r"en lugar)\b",
+    "de": r"\b(gr[öo](ß|ss)e|gr\.|farbe|in (schwarz|wei(ß|ss)|rot|blau|gr[üu]n|grau|rosa|gelb|"
+          r"braun|beige)|klein|mittel|gro(ß|ss)|xl|xxl|mit|ohne|stattdessen)\b",
+    "fr": r"\b(taille|pointure|couleur|en (noir|blanc|rouge|bleu|vert|gris|rose|jaune|marron|"
+          r"beige)|petite?|moyenne?|grande?|xl|xxl|avec|sans|plut[ôo]t|[àa] la place)\b",
+    "pt": r"\b(tamanho|n[úu]mero \d+|cor|em (preto|branco|vermelho|azul|verde|cinzento|cinza|"
+          r"rosa|amarelo|castanho|bege)|pequen[oa]|m[ée]di[oa]|grande|xl|xxl|com|sem|em vez)\b",
+    "it": r"\b(taglia|misura|numero \d+|colore|in (nero|bianco|rosso|blu|verde|grigio|rosa|"
+          r"giallo|marrone|beige)|piccol[oa]|medi[oa]|grande|xl|xxl|con|senza|invece)\b",
+    "nl": r"\b(maat|grootte|kleur|in (het )?(zwart|wit|rood|blauw|groen|grijs|roze|geel|"
+          r"bruin|beige)|klein|middel|groot|xl|xxl|met|zonder|in plaats)\b",
+}, english_too=True)
+
+
 def option_words(text: str) -> bool:
     """The text talks about options (a size, a colour, "with"/"without" something)."""
-    return bool(re.search(r"\b(size|colou?r|in (black|white|red|blue|green|grey|gray|pink|"
-                          r"yellow|brown|navy|beige)|small|medium|large|xl|xxl|with|without|"
-                          r"instead)\b", text, re.I))
+    return bool(_OPTION_TALK.search(text))
 
 
 def has_phrase(text: str, phrase: str) -> bool:
