@@ -10,6 +10,8 @@ from enum import StrEnum
 from functools import cache
 
 from omnichannel.agent.claims.english import ENGLISH
+from omnichannel.agent.claims.french import FRENCH
+from omnichannel.agent.claims.italian import ITALIAN
 from omnichannel.agent.claims.language import Aux, Language, Role, Verb, Who
 from omnichannel.agent.claims.portuguese import PORTUGUESE
 from omnichannel.agent.claims.spanish import SPANISH
@@ -26,7 +28,8 @@ class Claim:
 
 
 ANY = "action"  # "Done!", "All set": some action, named by nothing in the sentence
-LANGUAGES: Mapping[str, Language] = {"en": ENGLISH, "es": SPANISH, "pt": PORTUGUESE}
+LANGUAGES: Mapping[str, Language] = {"en": ENGLISH, "es": SPANISH, "fr": FRENCH,
+                                     "pt": PORTUGUESE, "it": ITALIAN}
 
 
 class _Form(StrEnum):
