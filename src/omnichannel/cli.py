@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
-import json
 import sys
-import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -216,44 +213,18 @@ def _progress(done: int, total: int, label: str) -> None:
 
 
 def cmd_conversations(args: argparse.Namespace) -> int:
+    from omnichannel.console.inbox import conversations
+
     config = _load(args.config)
-
-    async def go(store):  # type: ignore[no-untyped-def]
-        owner = None if args.all else "staff"
-        status = None if args.all else "open"
-        rows = await store.list_conversations(owner=owner, status=status, limit=args.limit)
-        if args.json:
-            print(json.dumps([dataclasses.asdict(r) for r in rows], indent=2))
-            return 0
-        if not rows:
-            print("no conversations waiting for staff" if not args.all else "no conversations")
-            return 0
-        for r in rows:
-            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.updated_at))
-            flag = f"  ⚠ {r.uncertain} uncertain deliveries" if r.uncertain else ""
-            last = (r.last_text or "").replace("\n", " ")[:70]
-            print(f"#{r.id:<5} {r.channel:<9} {r.owner:<5} {r.status:<8} {when} "
-                  f"{r.handoff_reason or '-':<16} {last}{flag}")
-        return 0
-
-    return _with_store(config, go)
+    return _with_store(config, lambda store: conversations(store, args.all, args.limit,
+                                                            args.json))
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from omnichannel.console.inbox import show
+
     config = _load(args.config)
-
-    async def go(store):  # type: ignore[no-untyped-def]
-        conv = await store.conversation(args.id)
-        if conv is None:
-            print(f"no conversation #{args.id}", file=sys.stderr)
-            return 1
-        print(f"#{conv.id} {conv.channel} owner={conv.owner} status={conv.status} "
-              f"intent={conv.intent}")
-        for m in await store.transcript(args.id):
-            print(f"[{m.role:<8}] {m.text}")
-        return 0
-
-    return _with_store(config, go)
+    return _with_store(config, lambda store: show(store, args.id))
 
 
 def cmd_reply(args: argparse.Namespace) -> int:
