@@ -42,7 +42,6 @@ from omnichannel.agent.prompt import build_messages
 from omnichannel.agent.routing import RoutingRules, Signals, Tier, route, signals
 from omnichannel.agent.tools import ToolBox
 from omnichannel.agent.turn import Handoff, HandoffReason, ModelFailure, Turn, Usage
-from omnichannel.agent.understanding.classifier import SHELF
 from omnichannel.agent.understanding.confirm import is_no, is_yes
 from omnichannel.commerce import CommerceError, Customer, Order
 from omnichannel.conversation import Button, Conversation, Message
@@ -190,11 +189,11 @@ class LLMEngine:
 
     async def _signals(self, text: str, history: Sequence[Message],
                        state: LLMState) -> Signals:
-        """Mood, writes named and the reading's confidence. The reading needs the intent
-        model: `auto` always has it (its draft read the message); `llm` reads only once the
-        model has loaded in the background, never waiting for it."""
+        """Mood, writes named and the reading's confidence. Only `auto` reads the intent
+        (its draft just read the same words: the reading is cached); `llm` routes on mood and
+        the writes named, which cost no classifier time."""
         reading = None
-        if text and (self.name == "auto" or SHELF.loaded(i18n.current())):
+        if text and self.name == "auto":
             reading = await asyncio.to_thread(understanding.read, text)
         return signals(reading, text, history, mid_task=state.rules_mid_task)
 

@@ -7,6 +7,7 @@ loaded in the background; nothing here calls the network or a model service.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import omnichannel.i18n as i18n
@@ -38,11 +39,16 @@ def warm(lang: str | None = None) -> None:
 
 def read(text: str, lang: str | None = None) -> Reading:
     """Blocking (the first call may train or load the model): call it from a thread.
+    The same words in the same language are read once (routing reads what the draft read).
 
     Clauses that only add a detail to a request ("Please refund it to my PayPal", "any price
     difference goes to my gift card") are left out of the whole message's reading: they
     would pull it towards payment questions."""
-    lang = lang or i18n.current()  # the turn's language (docs/languages.md)
+    return _read(text, lang or i18n.current())  # the turn's language (docs/languages.md)
+
+
+@functools.lru_cache(maxsize=512)
+def _read(text: str, lang: str) -> Reading:
     model = SHELF.get(lang)
     clauses = segment.parts(text)
     if len(clauses) == 1:
