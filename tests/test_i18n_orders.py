@@ -164,7 +164,6 @@ def _msgids() -> set[str]:
                     node.func.id in ("_", "ngettext") and node.args and \
                     isinstance(node.args[0], ast.Constant):
                 found.add(node.args[0].value)
-    found |= set(ordertext.STATUS.values()) | set(ordertext.BE_DONE.values())
     return found
 
 

@@ -14,25 +14,21 @@ ngettext = i18n.plural_translator("orders")
 # What each task needs of an order's status.
 NEEDS_PENDING = {"cancel", "modify_items", "modify_address", "modify_payment"}
 NEEDS_DELIVERED = {"return", "exchange"}
-# A status as a shopper reads it (the msgid is the English the shop's data uses).
-STATUS = {
-    OrderStatus.PENDING: "pending",
-    OrderStatus.PENDING_ITEMS_MODIFIED: "pending (item modified)",
-    OrderStatus.PROCESSED: "processed",
-    OrderStatus.SHIPPED: "shipped",
-    OrderStatus.DELIVERED: "delivered",
-    OrderStatus.CANCELLED: "cancelled",
-    OrderStatus.RETURN_REQUESTED: "return requested",
-    OrderStatus.EXCHANGE_REQUESTED: "exchange requested",
-}
-# What a task would do to the order, after "can't" / "can": "be cancelled".
-BE_DONE = {"cancel": "be cancelled", "modify_items": "be changed",
-           "modify_address": "be sent to another address", "modify_payment": "be paid another way"}
 
 
 def status_name(status: OrderStatus) -> str:
-    """ "delivered", "entregado", "zugestellt"."""
-    return _(STATUS.get(status, status.value))
+    """A status as a shopper reads it: "delivered", "entregado", "zugestellt"."""
+    names = {
+        OrderStatus.PENDING: _("pending"),
+        OrderStatus.PENDING_ITEMS_MODIFIED: _("pending (item modified)"),
+        OrderStatus.PROCESSED: _("processed"),
+        OrderStatus.SHIPPED: _("shipped"),
+        OrderStatus.DELIVERED: _("delivered"),
+        OrderStatus.CANCELLED: _("cancelled"),
+        OrderStatus.RETURN_REQUESTED: _("return requested"),
+        OrderStatus.EXCHANGE_REQUESTED: _("exchange requested"),
+    }
+    return names.get(status, status.value)
 
 
 def day(value: date | datetime) -> str:
@@ -43,7 +39,14 @@ def day(value: date | datetime) -> str:
 
 
 def be_done(task: str) -> str:
-    return _(BE_DONE.get(task, "be changed"))
+    """What a task would do to the order, after "can't" / "can": "be cancelled"."""
+    if task == "cancel":
+        return _("be cancelled")
+    if task == "modify_address":
+        return _("be sent to another address")
+    if task == "modify_payment":
+        return _("be paid another way")
+    return _("be changed")
 
 
 def status_text(order: Order) -> str:
