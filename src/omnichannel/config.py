@@ -106,7 +106,10 @@ class Translated(Section):
             return str(given)
         own: str = getattr(self, name)
         default = type(self).model_fields[name].default
-        return _(own) if own and own == default else own
+        if not own or own != default:
+            return own
+        with i18n.using(i18n.normalize(lang) or i18n.current()):
+            return _(own)
 
     def words(self, lang: str | None = None) -> Any:
         """The merchant's texts for `lang` (the turn's), or None."""

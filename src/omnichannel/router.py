@@ -415,10 +415,13 @@ def csat_message(limit: int, max_buttons: int) -> OutMessage:
     return _out(Role.SYSTEM, _(CSAT_TEXT), (), limit, 0)
 
 
-def csat_for(router: Router, channel: str) -> OutMessage:
+def csat_for(router: Router, channel: str, language: str | None = None) -> OutMessage:
+    """The rating question for a channel, in the conversation's language (staff resolve
+    outside a turn, so the language is given)."""
     adapter = router._adapter(channel)
-    return csat_message(adapter.capabilities.max_text_length if adapter else 4096,
-                        adapter.capabilities.max_buttons if adapter else 0)
+    with i18n.using(language or router.config.brand.language):
+        return csat_message(adapter.capabilities.max_text_length if adapter else 4096,
+                            adapter.capabilities.max_buttons if adapter else 0)
 
 
 def _closing(history: Sequence[Message]) -> bool:

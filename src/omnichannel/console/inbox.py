@@ -94,7 +94,8 @@ async def give_back(store: Store, config: Config, conversation_id: int) -> int:
     if conv.owner is Owner.AGENT:
         print(f"#{conversation_id} is already with the agent")
         return 0
-    text = config.handoff.back_to_agent_notice.format(assistant_name=config.brand.assistant_name)
+    text = config.handoff.text("back_to_agent_notice", conv.language).format(
+        assistant_name=config.brand.assistant_name)
     await store.queue_message(conversation_id, Role.SYSTEM, text, _chunks(conv.channel, text),
                               Owner.AGENT)
     print(f"#{conversation_id} is back with the agent")

@@ -313,7 +313,7 @@ class SlackConsole:
             if conv.owner is Owner.AGENT:
                 return
             cfg = self.rt.config
-            text = cfg.handoff.back_to_agent_notice.format(
+            text = cfg.handoff.text("back_to_agent_notice", conv.language).format(
                 assistant_name=cfg.brand.assistant_name)
             ids = await store.queue_message(conv_id, Role.SYSTEM, text,
                                             chunks_for(self.router._adapter(conv.channel),
@@ -325,7 +325,7 @@ class SlackConsole:
             if conv.status is not Status.RESOLVED:
                 await store.set_status(conv_id, Status.RESOLVED)
                 await store.note(conv_id, f"{user} resolved the conversation")
-                question = csat_for(self.router, conv.channel)
+                question = csat_for(self.router, conv.channel, conv.language)
                 ids = await store.ask_csat(conv_id, question.text, question.chunks,
                                            question.buttons)
                 self.router.outbox.kick(conv_id, ids)

@@ -322,7 +322,7 @@ async def act(request: web.Request) -> web.StreamResponse:
     elif action == "giveback":
         if conv.owner is Owner.STAFF:
             cfg = rt.config
-            text = cfg.handoff.back_to_agent_notice.format(
+            text = cfg.handoff.text("back_to_agent_notice", conv.language).format(
                 assistant_name=cfg.brand.assistant_name)
             ids = await store.queue_message(cid, Role.SYSTEM, text,
                                             chunks_for(rt.adapter(conv.channel), text),
