@@ -10,6 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+import omnichannel.i18n as i18n
+
+_ = i18n.translator("commerce")
+
 
 class OrderStatus(StrEnum):
     PENDING = "pending"
@@ -51,11 +55,16 @@ class PaymentMethod:
     balance: float | None = None  # gift cards only
 
     def label(self) -> str:
+        """How the shopper knows it, in the turn's language: "Visa ending 4242"."""
         if self.source is PaymentSource.CREDIT_CARD:
-            return f"{(self.brand or 'card').title()} ending {self.last_four}"
+            brand = self.brand.title() if self.brand else _("Card")
+            return _("{brand} ending {last_four}").format(brand=brand, last_four=self.last_four)
         if self.source is PaymentSource.GIFT_CARD:
-            return f"gift card ({self.balance:.2f} left)" if self.balance is not None else (
-                "gift card")
+            if self.balance is None:
+                return _("gift card")
+            left = f"{self.balance:.2f}" if i18n.current() == "en" else i18n.number(
+                round(self.balance, 2))
+            return _("gift card ({balance} left)").format(balance=left)
         return "PayPal"
 
 
