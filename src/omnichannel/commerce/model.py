@@ -63,7 +63,7 @@ class PaymentMethod:
             if self.balance is None:
                 return _("gift card")
             left = f"{self.balance:.2f}" if i18n.current() == "en" else i18n.number(
-                round(self.balance, 2))
+                self.balance, decimals=2)
             return _("gift card ({balance} left)").format(balance=left)
         return "PayPal"
 

@@ -130,10 +130,12 @@ def money(amount: float, currency: str = "USD", lang: str | None = None) -> str:
     return format_currency(amount, currency, locale=locale_of(lang))
 
 
-def number(value: float, lang: str | None = None) -> str:
+def number(value: float, lang: str | None = None, decimals: int | None = None) -> str:
+    """1,234.5 / 1.234,5; with `decimals`, exactly that many (12,50)."""
     from babel.numbers import format_decimal
 
-    return format_decimal(value, locale=locale_of(lang))
+    pattern = None if decimals is None else "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=pattern, locale=locale_of(lang))
 
 
 def day(value: date | datetime, lang: str | None = None) -> str:
