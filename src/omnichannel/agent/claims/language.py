@@ -101,6 +101,8 @@ class Language:
     bracket: bool = False
     # An elided article or pronoun is one token with its apostrophe ("l'étiquette", "j'ai").
     elision: bool = False
+    # A number with a dot is an ordinal ("am 3. Mai"), not the end of a sentence.
+    ordinals: bool = False
 
 
 def aux_words(table: Mapping[Aux | tuple[Aux, ...], str]) -> dict[str, Aux | tuple[Aux, ...]]:

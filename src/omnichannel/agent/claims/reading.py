@@ -11,6 +11,7 @@ from functools import cache
 
 from omnichannel.agent.claims.english import ENGLISH
 from omnichannel.agent.claims.french import FRENCH
+from omnichannel.agent.claims.german import GERMAN
 from omnichannel.agent.claims.italian import ITALIAN
 from omnichannel.agent.claims.language import Aux, Language, Role, Verb, Who
 from omnichannel.agent.claims.portuguese import PORTUGUESE
@@ -28,7 +29,7 @@ class Claim:
 
 
 ANY = "action"  # "Done!", "All set": some action, named by nothing in the sentence
-LANGUAGES: Mapping[str, Language] = {"en": ENGLISH, "es": SPANISH, "fr": FRENCH,
+LANGUAGES: Mapping[str, Language] = {"en": ENGLISH, "es": SPANISH, "de": GERMAN, "fr": FRENCH,
                                      "pt": PORTUGUESE, "it": ITALIAN}
 
 
@@ -89,12 +90,14 @@ class _Compiled:
     finished: re.Pattern[str]
     coming: re.Pattern[str]
     token: re.Pattern[str]
+    sentence: re.Pattern[str]
 
 
 _TOKEN = re.compile(r"\w+(?=n't\b)|n't\b|'(?:ll|ve|m|re|d|s)\b|\w+(?:[-.]\w+|,\d{3}\b)*|[^\w\s]",
                     re.I)
 _ELIDED = re.compile(r"\w+'(?=\w)|" + _TOKEN.pattern, re.I)
 _SENTENCE = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\s*[;\n]+\s*")
+_SENTENCE_ORDINALS = re.compile(r"(?<=[.!?])(?<!\b\d\.)(?<!\b\d\d\.)[\"')\]]*\s+|\s*[;\n]+\s*")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "′": "'", "“": '"', "”": '"'})
 _AGENTS = (Who.SELF, Who.WE, Who.PERSON, Who.AGENT)
 _BE = (Aux.BE, Aux.WAS, Aux.BEEN, Aux.BEING)
@@ -150,6 +153,7 @@ def _compiled(code: str) -> _Compiled:
         finished=re.compile(lang.finished, flags),
         coming=re.compile(lang.coming, flags),
         token=_ELIDED if lang.elision else _TOKEN,
+        sentence=_SENTENCE_ORDINALS if lang.ordinals else _SENTENCE,
     )
 
 
@@ -177,7 +181,7 @@ def found(text: str, lang: str) -> list[_Found]:
     norm = text.translate(_QUOTES)  # same length, so offsets still point into `text`
     out: list[_Found] = []
     start = 0
-    for sep in [*_SENTENCE.finditer(norm), None]:
+    for sep in [*c.sentence.finditer(norm), None]:
         end = sep.start() if sep else len(norm)
         if norm[start:end].strip():
             found = _sentence(c, norm[start:end], text[start:end])
@@ -412,10 +416,9 @@ def _clauses(c: _Compiled, s: str, toks: list[_Tok], asked_at: int) -> list[_Cla
         if c.lang.bracket and not any(a is not Aux.FILL for a in aux):
             apart, at, inverted = _bracket(c, toks, aux_at, floor)
             if apart:
-                if form is _Form.ED and Aux.FUT in apart and Aux.HAVE not in apart:
-                    # "wird storniert": the passive under way, not a future
-                    apart = tuple(Aux.BEING if a is Aux.FUT else a for a in apart)
                 aux, aux_at = apart + aux, at
+        if c.lang.bracket and form is _Form.ED and Aux.FUT in aux and Aux.HAVE not in aux:
+            aux = tuple(Aux.BEING if a is Aux.FUT else a for a in aux)  # "wird storniert"
         seg_at, stop = _segment(c, toks, aux_at, floor)
         if stop == "verb" and not aux:
             continue  # "get your order cancelled": the complement of the verb before
