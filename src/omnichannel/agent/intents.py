@@ -48,7 +48,7 @@ _PERSON = Wording({
 _GREETING = Wording({
     "en": r"^\s*(hi|hello|hey|hiya|howdy|good (morning|afternoon|evening)|yo|greetings)\b[\s!.,]*"
           r"(there|team|juno)?[\s!.,]*$",
-    "es": r"^\s*(hola+|buenas|buenos d[ií]as|buenas (tardes|noches)|qu[ée] tal|hey)\b[\s!.,¡]*"
+    "es": r"^[\s¡]*(hola+|buenas|buenos d[ií]as|buenas (tardes|noches)|qu[ée] tal|hey)\b[\s!.,¡]*"
           r"(equipo|juno)?[\s!.,]*$",
     "de": r"^\s*(hallo|hi|hey|guten (morgen|tag|abend)|servus|moin|gr[üu](ß|ss) gott)\b"
           r"[\s!.,]*(zusammen|team|juno)?[\s!.,]*$",

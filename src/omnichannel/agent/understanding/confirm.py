@@ -45,8 +45,8 @@ _HEDGE = Wording({
 }, english_too=True)
 # A message that is only yes-words: one to begin with, then more of them, "please", "thanks".
 _YES_WORDS = {
-    "es": (r"s[ií]|sip|vale|claro|ok(ey)?|de acuerdo|adelante|correcto|exacto|perfecto|"
-           r"hazlo|h[aá]galo|confirm(o|ado)|por supuesto|desde luego|dale|genial|eso es|"
+    "es": (r"s[ií]|sip|vale|claro( que s[ií])?|ok(ey)?|de acuerdo|adelante|correcto|exacto|"
+           r"perfecto|hazlo|h[aá]galo|confirm(o|ado)|por supuesto|desde luego|dale|genial|eso es|"
            r"as[ií] es|est[aá] bien|👍",
            r"por favor|gracias|muchas gracias|adelante|hazlo|procede|sigue|confirmo"),
     "de": (r"ja+|jawohl|jep|jo|genau|klar|gern(e)?|passt|richtig|korrekt|stimmt|"
@@ -101,12 +101,12 @@ _PLAIN_NO = Wording({
 # After a plain no, words that turn it into a correction ("no wait", "nee wacht").
 _NO_BUT = Wording({
     "en": r"\b(but|wait|actually|change)\b",
-    "es": r"\b(pero|espera|esp[ée]rate|en realidad|cambi\w*|mejor)\b",
-    "de": r"\b(aber|warte|moment|eigentlich|[äa]nder\w*|lieber)\b",
+    "es": r"\b(pero|espera|esp[ée]rate|en realidad|cambi\w*|no s[ée])\b",
+    "de": r"\b(aber|warte|moment|eigentlich|[äa]nder\w*|wei(ß|ss) (nicht|ich nicht))\b",
     "fr": r"\b(mais|attends?|attendez|en fait|chang\w*|plut[ôo]t)\b",
-    "pt": r"\b(mas|espera|espere|na verdade|mud\w*|alter\w*)\b",
+    "pt": r"\b(mas|espera|espere|na verdade|mud\w*|alter\w*|sei)\b",
     "it": r"\b(ma|aspetta|aspetti|in realt[àa]|cambi\w*|piuttosto)\b",
-    "nl": r"\b(maar|wacht|eigenlijk|verander\w*|liever)\b",
+    "nl": r"\b(maar|wacht|eigenlijk|verander\w*|weet)\b",
 }, english_too=True)
 # Declining in other words, anywhere in the message: "actually nevermind I'll keep them".
 _DECLINE = Wording({
