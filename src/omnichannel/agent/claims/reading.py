@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 
+from omnichannel.agent.claims.dutch import DUTCH
 from omnichannel.agent.claims.english import ENGLISH
 from omnichannel.agent.claims.french import FRENCH
 from omnichannel.agent.claims.german import GERMAN
@@ -30,7 +31,7 @@ class Claim:
 
 ANY = "action"  # "Done!", "All set": some action, named by nothing in the sentence
 LANGUAGES: Mapping[str, Language] = {"en": ENGLISH, "es": SPANISH, "de": GERMAN, "fr": FRENCH,
-                                     "pt": PORTUGUESE, "it": ITALIAN}
+                                     "pt": PORTUGUESE, "it": ITALIAN, "nl": DUTCH}
 
 
 class _Form(StrEnum):
