@@ -97,7 +97,7 @@ _PLAIN_NO = Wording({
           r"no,? grazie|per niente)\b",
     "nl": r"^\s*(nee+|neen|nope|laat maar|vergeet het|stop|niet nu|nog niet|liever niet|"
           r"nee,? bedankt|nee,? dank je)\b",
-}, english_too=True)
+}, english_too=False)  # not the English "no" in Portuguese "no sábado" ("on Saturday")
 # After a plain no, words that turn it into a correction ("no wait", "nee wacht").
 _NO_BUT = Wording({
     "en": r"\b(but|wait|actually|change)\b",
