@@ -55,6 +55,7 @@ _PT_VERBS = (
          "|encaminharemos|encaminhará|reencaminho|reencaminharei|passo para|passarei para"
          "/transferi|encaminhei|reencaminhei|escalei|passei para"),
     Verb("handoff", Role.CONTACT, "entrar em conta(?:c)?to|conta(?:c)?tar(?:-lhe|-te|-o|-a)?"
+         "|conta(?:c)?tá-l[oa]s?"
          "|escrever(?:-lhe|-te)?|informar(?:-lhe|-te|-o|-a)?|dar notícias"
          "/a entrar em conta(?:c)?to|entrando em conta(?:c)?to|a conta(?:c)?tar"
          "/conta(?:c)?tad[oa]|escrito"

@@ -449,9 +449,10 @@ def _clauses(c: _Compiled, s: str, toks: list[_Tok], asked_at: int) -> list[_Cla
 def _frame(c: _Compiled, s: str, toks: list[_Tok], seg_at: int, aux_at: int,
            aux: tuple[Aux, ...], stop: str, inverted: int | None = None) -> _Frame:
     words = [t.text for t in toks[seg_at:aux_at]]
-    if inverted is not None and (not words or words[-1] not in c.lang.pronouns):
-        words = [toks[inverted].text]  # "Soeben habe ich ...": the pronoun after the verb
     who, indefinite = _subject(c, words)
+    if inverted is not None and who not in _AGENTS:
+        # "Soeben habe ich ...", "Die Bestellung habe ich ...": the pronoun after the verb
+        who, indefinite = _subject(c, [toks[inverted].text])
     main = len(words) > 1 and words[-1] in c.lang.pronouns  # "if you agree I will": not "if"'s
     begin = toks[aux_at - 1 if main else seg_at].start
     return _Frame(who, s[begin:toks[aux_at].start], aux, begin,
