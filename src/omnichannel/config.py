@@ -319,6 +319,12 @@ class SlackConsoleConfig(Section):
 
 class ConsoleConfig(Section):
     slack: SlackConsoleConfig = SlackConsoleConfig()
+    # With [models.routine] set (docs/languages.md): staff see shopper messages that are not
+    # in [brand] language translated into it, in the Slack packet and the dashboard.
+    translate_messages: bool = True
+    # ...and every Slack thread reply is translated into the conversation's language before
+    # it is sent (the CLI's --translate and the dashboard's checkbox ask per reply).
+    translate_replies: bool = False
 
 
 class OutboxConfig(Section):
