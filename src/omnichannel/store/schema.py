@@ -221,7 +221,17 @@ def _v4(db: sqlite_utils.Database) -> None:
     db["conversations"].add_column("language_hint", str)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4]
+def _v5(db: sqlite_utils.Database) -> None:
+    # Knowledge in several languages (docs/languages.md): each section keeps its language and
+    # is stemmed in Python by that language's Snowball stemmer (FTS5's Porter stemmer is
+    # English only); what was indexed before is re-stemmed in the language it is written in.
+    from omnichannel.ingest.language import of_text
+    from omnichannel.store.knowledge import reindex
+
+    reindex(db.conn, of_text)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3, _v4, _v5]
 
 
 def migrate(conn: sqlite3.Connection) -> int:
