@@ -250,3 +250,27 @@ def test_rating_buttons_appear_and_a_click_records_the_score(daemon: Daemon, pag
     with sqlite3.connect(tmp_path / "state" / "omnichannel.db") as db:
         rows = db.execute("SELECT detail FROM events WHERE kind = 'csat'").fetchall()
     assert [json.loads(r[0]) for r in rows] == [{"score": 4, "by": "agent"}]
+
+
+def test_the_widget_speaks_the_browsers_language(daemon: Daemon, page_factory: Any) -> None:
+    """A German browser: German labels and greeting, a German question answered in German."""
+    from playwright.sync_api import expect
+
+    from omnichannel.i18n.detect import choose
+
+    page = page_factory(viewport={"width": 1280, "height": 800}, locale="de-DE")
+    page.goto(daemon.url + "/")
+    _open_panel(page)
+    expect(page.locator("#omni-panel")).to_have_attribute("lang", "de", timeout=WAIT)
+    placeholder = page.get_attribute("#omni-input", "placeholder") or ""
+    assert placeholder and placeholder != "Type your message\u2026", placeholder
+    log = page.locator("#omni-log")
+    greeting = log.locator(".omni-msg[data-greeting]")
+    expect(greeting).not_to_contain_text(GREETING, timeout=WAIT)
+    _send(page, "Wie kann ich einen Artikel zurückschicken?")
+    agent = log.locator(".omni-msg[data-role=agent][data-id]")
+    expect(agent).to_have_count(1, timeout=WAIT)
+    text = agent.first.locator(".omni-text").text_content() or ""
+    assert choose(text, previous=None) == "de", text
+    person = page.locator("#omni-person").text_content() or ""
+    assert person and person != "Talk to a person", person

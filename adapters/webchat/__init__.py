@@ -218,7 +218,9 @@ class WebchatAdapter:
 
     def _labels(self, lang: str) -> dict[str, str]:
         assert self.ctx is not None
-        return labels.labels(lang, self.ctx.brand.person_label)
+        b = self.ctx.brand
+        return labels.labels(lang, b.person_labels.get(lang, b.person_label),
+                             b.greetings.get(lang))
 
     async def socket(self, request: web.Request) -> web.StreamResponse:
         assert self.ctx is not None

@@ -18,10 +18,12 @@ def language(hint: str | None, conversation: str | None = None) -> str:
     return i18n.normalize(conversation) or i18n.normalize(hint) or i18n.DEFAULT
 
 
-def labels(lang: str, person_label: str = DEFAULT_PERSON_LABEL) -> dict[str, str]:
-    """Every label widget.js shows, in `lang` ({name} is filled in by the widget)."""
+def labels(lang: str, person_label: str = DEFAULT_PERSON_LABEL,
+           greeting: str | None = None) -> dict[str, str]:
+    """Every label widget.js shows, in `lang` ({name} is filled in by the widget), and the
+    shop's greeting in that language when it has one."""
     with i18n.using(lang):
-        return {
+        return {**({"greeting": greeting} if greeting else {}),
             "open": _("Open chat"),
             "close": _("Close chat"),
             "panel": _("{name} chat"),

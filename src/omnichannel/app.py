@@ -93,7 +93,9 @@ class GatewayContext:
         b = runtime.config.brand
         self.brand = Brand(shop_name=b.shop_name, assistant_name=b.assistant_name,
                            colour=b.colour, avatar_url=b.avatar_url, greeting=b.greeting,
-                           person_label=b.person_label)
+                           person_label=b.person_label,
+                           greetings={x: b.text("greeting", x) for x in b.languages},
+                           person_labels={x: b.text("person_label", x) for x in b.languages})
 
     async def publish(self, inbound: Inbound) -> Published:
         assert self._rt.router is not None

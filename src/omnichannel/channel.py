@@ -15,8 +15,8 @@ the conversation's answer only waits a little longer for the rest of the message
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -183,6 +183,9 @@ class Brand:
     avatar_url: str
     greeting: str
     person_label: str
+    # The same two in each language the shop offers (a merchant's own text, or ours).
+    greetings: Mapping[str, str] = field(default_factory=dict)
+    person_labels: Mapping[str, str] = field(default_factory=dict)
 
 
 @runtime_checkable

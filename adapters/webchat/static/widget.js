@@ -266,7 +266,8 @@
     if (!labels || typeof labels !== 'object') return;
     for (var k in labels) if (typeof labels[k] === 'string' && labels[k]) L[k] = labels[k];
     lang = str(l, '');
-    if (panel) relabel();
+    if (typeof labels.greeting === 'string' && labels.greeting) cfg.greeting = labels.greeting;
+    if (panel) { relabel(); showGreeting(); }
   }
   function relabel() {
     if (lang) panel.setAttribute('lang', lang);
