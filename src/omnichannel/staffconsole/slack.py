@@ -12,6 +12,12 @@
   agent-owned one the console asks "take over and send, or send once?"; `note:` stays
   internal. Every send goes through the outbox, whose claim re-checks the owner: the agent
   never talks over a person, and a person's reply is never dropped.
+- With an LLM configured (`[models.routine]`, docs/languages.md), the packet shows each
+  shopper message that is not in `[brand] language` with a translation under it, and with
+  `[console] translate_replies = true` every thread reply is translated into the
+  conversation's language before it is sent: the shopper gets the translation, the
+  transcript keeps the staff's words in a note. A failed translation sends nothing and says
+  so in the thread.
 """
 
 from __future__ import annotations
@@ -31,6 +37,13 @@ import aiohttp
 from aiohttp import web
 
 from omnichannel import drafts
+from omnichannel.agent.translate import (
+    TranslationFailed,
+    Translator,
+    name,
+    original_note,
+    translator_for,
+)
 from omnichannel.channel import AdapterAuthFailed, AdapterNotReady
 from omnichannel.config import SlackConsoleConfig
 from omnichannel.conversation import Owner, Role, Status
@@ -43,6 +56,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
 SYNC_EVERY = 3.0
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class ConsoleError(Exception):
@@ -60,6 +77,7 @@ class SlackConsole:
         self._work: set[asyncio.Task[None]] = set()
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._lock = asyncio.Lock()
+        self._translator: tuple[object, Translator | None] | None = None
 
     # lifecycle
     async def start(self) -> None:
@@ -111,6 +129,13 @@ class SlackConsole:
         assert self.rt.store is not None
         return self.rt.store
 
+    def translator(self) -> Translator | None:
+        """The staff translator while an LLM is configured (rebuilt after a reload)."""
+        cfg = self.rt.config
+        if self._translator is None or self._translator[0] is not cfg:
+            self._translator = (cfg, translator_for(cfg.models.routine, cfg.brand.language))
+        return self._translator[1]
+
     @property
     def router(self):  # type: ignore[no-untyped-def]
         assert self.rt.router is not None
@@ -135,10 +160,45 @@ class SlackConsole:
         conv = await self.store.conversation(conv_id)
         packet["language"] = conv.language if conv is not None else None
         text, blks = blocks.packet(packet)
+        if conv is not None and self.rt.config.console.translate_messages:
+            await self._translated_packet(blks, packet["messages"], conv.language)
         resp = await self.web.chat_postMessage(channel=self.s.channel, text=text, blocks=blks)
         await self.store.save_thread(conv_id, self.s.channel, resp["ts"])
         log.info("handoff thread opened", extra={"conversation_id": conv_id})
         return self.s.channel, str(resp["ts"])
+
+    async def _translated_packet(self, blks: list[dict[str, Any]],
+                                 messages: list[dict[str, Any]], language: str | None) -> None:
+        """The packet's recent messages again, each shopper message not in the staff's
+        language followed by its translation (a failed one says so; the packet still goes)."""
+        tr = self.translator()
+        if tr is None or not messages:
+            return
+        found = [b for b in blks if str((b.get("text") or {}).get("text") or "")
+                 .startswith("*Recent:*")]
+        if not found:
+            return
+
+        async def one(m: dict[str, Any]) -> str | None:
+            if m.get("role") != "customer":
+                return None
+            try:
+                return await tr.for_staff(str(m["text"]), language)
+            except TranslationFailed as exc:
+                log.warning("packet translation failed", extra={"error": str(exc)[:200]})
+                return ""
+
+        translated = await asyncio.gather(*(one(m) for m in messages))
+        if not any(t is not None for t in translated):
+            return
+        lines = []
+        for m, t in zip(messages, translated, strict=True):
+            lines.append(f"*{m['role']}:* {_esc(str(m['text']))[:300]}")
+            if t:
+                lines.append(f">_{name(tr.staff_language)}:_ {_esc(t)[:400]}")
+            elif t == "":
+                lines.append("> _(translation unavailable)_")
+        found[0]["text"]["text"] = ("*Recent:*\n" + "\n".join(lines))[:2900]
 
     async def _say(self, conv_id: int, text: str) -> None:
         thread = await self.store.thread_for(conv_id)
@@ -227,8 +287,10 @@ class SlackConsole:
         conv = await self.store.conversation(conv_id)
         if conv is None:
             return
+        translate = self.rt.config.console.translate_replies
         if conv.owner is Owner.STAFF:
-            await self._send_staff(conv_id, conv.channel, text, take_over=True)
+            await self._send_staff(conv_id, conv.channel, text, take_over=True,
+                                   translate=translate, author=author)
             return
         key = f"{event.get('channel')}:{event.get('ts')}"
         if await self.store.put_pending(key, conv_id, text, author):
@@ -236,18 +298,39 @@ class SlackConsole:
             await self.web.chat_postMessage(channel=self.s.channel, thread_ts=thread_ts,
                                             text=question, blocks=blks)
 
-    async def _send_staff(self, conv_id: int, channel: str, text: str, take_over: bool) -> None:
+    async def _send_staff(self, conv_id: int, channel: str, text: str, take_over: bool,
+                          translate: bool = False, author: str = "") -> None:
+        written, note = text, None
+        tr = self.translator() if translate else None
+        if tr is not None:
+            conv = await self.store.conversation(conv_id)
+            language = conv.language if conv is not None else None
+            if tr.needed_for(language):
+                try:
+                    text = await tr.for_shopper(written, language)
+                except TranslationFailed as exc:
+                    log.warning("staff reply not translated", extra={
+                        "conversation_id": conv_id, "error": str(exc)[:200]})
+                    await self._say(conv_id, f"Not sent: your reply could not be translated "
+                                    f"into {name(language)} (the model failed), so nothing "
+                                    "went to the shopper. Try again in a moment.")
+                    return
+                note = original_note(written, tr.staff_language, str(language),
+                                     f"<@{author}>" if author else "")
         adapter = self.router._adapter(channel)
         ids = await self.store.queue_message(conv_id, Role.STAFF, text,
                                              chunks_for(adapter, text),
                                              Owner.STAFF if take_over else None)
+        if note is not None:
+            await self.store.note(conv_id, note)
         self.router.outbox.kick(conv_id, ids)
         shadow = await self.store.latest_draft(conv_id, "shadow")
         if shadow is not None:  # shadow mode: how close was the agent's private draft?
             await self.store.score_shadow(shadow.id, text, drafts.edit_distance(shadow.text,
                                                                                 text))
         await self._say(conv_id, f"Sent to the shopper ({channel})."
-                        + (" You own this conversation now." if take_over else ""))
+                        + (" You own this conversation now." if take_over else "")
+                        + (f"\nTranslated, as sent:\n>>> {_esc(text)[:2500]}" if note else ""))
 
     async def _action(self, payload: dict[str, Any]) -> None:
         user = str((payload.get("user") or {}).get("id") or "staff")
@@ -263,7 +346,9 @@ class SlackConsole:
                 conv = await self.store.conversation(conv_id)
                 if conv is not None:
                     await self._send_staff(conv_id, conv.channel, text,
-                                           take_over=action == "pending_take_over")
+                                           take_over=action == "pending_take_over",
+                                           translate=self.rt.config.console.translate_replies,
+                                           author=user)
             elif action in ("take_over", "give_back", "resolve", "send_suggested"):
                 await self._conversation_action(action, int(value), user)
 

@@ -1,0 +1,146 @@
+"""Staff and translation (issue 14 item 6): with [models.routine] set, staff read shopper
+messages translated into the shop's language and may have a reply translated into the
+shopper's; a failed translation sends nothing. Against the loopback model and Slack fakes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from omnichannel.conversation import Owner, Role
+from tests.conftest import Gateway
+from tests.fake_llm import FakeLLM, Step
+from tests.fake_slack import FakeSlack
+from tests.support import until
+from tests.test_console import console_gateway, in_thread, staff_says, thread_of, top_level
+
+# What the fake model answers: Spanish into English and English into Spanish, by the prompt.
+TO_ENGLISH = {"Quiero hablar con una persona, por favor": "I want to talk to a person, please"}
+TO_SPANISH = {"Your parcel left the warehouse today.": "Tu paquete salió del almacén hoy."}
+
+
+def translating(broken_into: str | None = None):  # type: ignore[no-untyped-def]
+    def respond(body: dict[str, Any]) -> Step:
+        system = body["messages"][0]["content"]
+        text = body["messages"][-1]["content"]
+        if broken_into is not None and f"into {broken_into}" in system:
+            return Step(status=500)
+        table = TO_SPANISH if "into Spanish" in system else TO_ENGLISH
+        return Step(text=table.get(text, f"[translated] {text}"))
+
+    return respond
+
+
+@pytest.fixture
+async def llm() -> AsyncIterator[FakeLLM]:
+    server = await FakeLLM().start()
+    server.responder = translating()
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    fake = await FakeSlack().start()
+    yield fake
+    await fake.stop()
+
+
+def models_toml(fake: FakeLLM) -> str:
+    return (f'[models.routine]\nmodel = "openai/fake-routine"\napi_base = "{fake.base}"\n'
+            'api_key = "test-key"\ntimeout = 5\nfree = true\n')
+
+
+async def spanish_handoff(gw: Gateway, chat: str = "ana") -> int:
+    pub = await gw.loopback.say("Quiero hablar con una persona, por favor", chat_id=chat)
+    notice = await gw.loopback.reply(chat)
+    assert notice.role is Role.SYSTEM
+    conv = await gw.store.conversation(pub.conversation_id)
+    assert conv is not None and conv.language == "es" and conv.owner is Owner.STAFF
+    return pub.conversation_id
+
+
+def packet_of(slack: FakeSlack, ts: str) -> str:
+    return json.dumps(next(m for m in top_level(slack) if m["ts"] == ts)["blocks"],
+                      ensure_ascii=False)
+
+
+def thread_text(slack: FakeSlack, ts: str) -> str:
+    return " ".join(m["text"] or "" for m in in_thread(slack, ts))
+
+
+# ---------------------------------------------------------------- Slack
+async def test_the_packet_shows_a_spanish_message_translated_under_it(  # type: ignore[no-untyped-def]
+        gateway_factory, slack, llm) -> None:
+    gw = await console_gateway(gateway_factory, slack, models_toml(llm))
+    conv = await spanish_handoff(gw)
+    packet = packet_of(slack, await thread_of(gw, conv))
+    original = packet.index("Quiero hablar con una persona, por favor")
+    assert packet.index("_English:_ I want to talk to a person, please") > original
+    assert "*Language:* Spanish" in packet
+    # The agent's own (Spanish) handoff notice is not a shopper message: not translated.
+    prompts = [r["messages"][-1]["content"] for r in llm.requests]
+    assert prompts == ["Quiero hablar con una persona, por favor"]
+
+
+async def test_an_english_shopper_is_not_translated(gateway_factory, slack, llm) -> None:  # type: ignore[no-untyped-def]
+    gw = await console_gateway(gateway_factory, slack, models_toml(llm))
+    pub = await gw.loopback.say("I want to talk to a human please", chat_id="bo")
+    await gw.loopback.reply("bo")
+    packet = packet_of(slack, await thread_of(gw, pub.conversation_id))
+    assert "I want to talk to a human" in packet and "_English:_" not in packet
+    assert llm.requests == []
+
+
+async def test_a_staff_reply_is_translated_into_spanish_and_marked(  # type: ignore[no-untyped-def]
+        gateway_factory, slack, llm) -> None:
+    extra = "[console]\ntranslate_replies = true\n" + models_toml(llm)
+    gw = await console_gateway(gateway_factory, slack, extra)
+    conv = await spanish_handoff(gw)
+    ts = await thread_of(gw, conv)
+    await staff_says(gw, ts, "note: checking the warehouse", "5.1")
+    await staff_says(gw, ts, "Your parcel left the warehouse today.", "5.2")
+    reply = await gw.loopback.reply("ana")
+    assert reply.role is Role.STAFF and reply.text == "Tu paquete salió del almacén hoy."
+    transcript = await gw.store.transcript(conv)
+    sent = next(m for m in transcript if m.role is Role.STAFF)
+    assert sent.text == "Tu paquete salió del almacén hoy."
+    notes = [m for m in transcript if m.role is Role.NOTE]
+    marked = [n for n in notes if "translated from English into Spanish" in n.text]
+    assert len(marked) == 1 and "Your parcel left the warehouse today." in marked[0].text
+    assert marked[0].id > sent.id  # the note follows the message it describes
+    assert not any("checking the warehouse" in p["messages"][-1]["content"]
+                   for p in llm.requests)  # notes stay as written
+    await until(lambda: "Tu paquete salió" in thread_text(slack, ts))
+    assert "Sent to the shopper" in thread_text(slack, ts)
+
+
+async def test_a_failed_translation_sends_nothing_and_tells_staff(  # type: ignore[no-untyped-def]
+        gateway_factory, slack, llm) -> None:
+    llm.responder = translating(broken_into="Spanish")
+    extra = "[console]\ntranslate_replies = true\n" + models_toml(llm)
+    gw = await console_gateway(gateway_factory, slack, extra)
+    conv = await spanish_handoff(gw)
+    ts = await thread_of(gw, conv)
+    await staff_says(gw, ts, "Your parcel left the warehouse today.", "6.1")
+    await until(lambda: "Not sent" in thread_text(slack, ts))
+    assert "could not be translated into Spanish" in thread_text(slack, ts)
+    assert "Sent to the shopper" not in thread_text(slack, ts)
+    assert gw.loopback.queue("ana").empty()
+    transcript = await gw.store.transcript(conv)
+    assert not any(m.role is Role.STAFF for m in transcript)
+
+
+async def test_without_an_llm_slack_translates_nothing(gateway_factory, slack) -> None:  # type: ignore[no-untyped-def]
+    gw = await console_gateway(gateway_factory, slack, "[console]\ntranslate_replies = true\n")
+    conv = await spanish_handoff(gw)
+    ts = await thread_of(gw, conv)
+    assert "_English:_" not in packet_of(slack, ts)
+    await staff_says(gw, ts, "Your parcel left the warehouse today.", "7.1")
+    reply = await gw.loopback.reply("ana")
+    assert reply.text == "Your parcel left the warehouse today."
+    notes = [m.text for m in await gw.store.transcript(conv) if m.role is Role.NOTE]
+    assert not any("translated" in n for n in notes)
