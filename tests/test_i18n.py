@@ -137,6 +137,8 @@ ALLOWED: dict[str, str] = {
     # Compared against, never shown as such (its words for shoppers: tools.deferred_words).
     "Submitted: a member of our team approves this before it takes effect; it runs as soon "
     "as they do.": "tools.DEFERRED, the marker of a deferred write",
+    # The brand's English default, compared with the merchant's own label.
+    "Talk to a person": "webchat labels.DEFAULT_PERSON_LABEL, compared with [brand]",
     # Entity display names the code compares with (entities.countries returns them).
     "the United States": "orders.SHIP_TO, compared with entities.countries",
     "Puerto Rico": "orders.SHIP_TO, compared with entities.countries",
