@@ -144,3 +144,46 @@ async def test_without_an_llm_slack_translates_nothing(gateway_factory, slack) -
     assert reply.text == "Your parcel left the warehouse today."
     notes = [m.text for m in await gw.store.transcript(conv) if m.role is Role.NOTE]
     assert not any("translated" in n for n in notes)
+
+
+# ---------------------------------------------------------------- CLI (omnichannel reply)
+async def test_cli_reply_translate(gateway_factory, llm, capsys) -> None:  # type: ignore[no-untyped-def]
+    from omnichannel.agent.translate import translator_for
+    from omnichannel.console.inbox import staff_reply
+
+    gw = await gateway_factory(models_toml(llm), engine="builtin")
+    conv = await spanish_handoff(gw)
+    tr = translator_for(gw.config.models.routine, gw.config.brand.language)
+    assert tr is not None
+    assert await staff_reply(gw.store, conv, "Your parcel left the warehouse today.", True,
+                             translate=True, translator=tr) == 0
+    assert "translated into Spanish" in capsys.readouterr().out
+    transcript = await gw.store.transcript(conv)
+    assert [m.text for m in transcript if m.role is Role.STAFF] == [
+        "Tu paquete salió del almacén hoy."]
+    assert any("translated from English into Spanish" in m.text and
+               "Your parcel left" in m.text for m in transcript if m.role is Role.NOTE)
+
+    llm.responder = translating(broken_into="Spanish")
+    tr = translator_for(gw.config.models.routine, gw.config.brand.language)
+    assert await staff_reply(gw.store, conv, "Anything else?", True, translate=True,
+                             translator=tr) == 1
+    err = capsys.readouterr().err
+    assert "could not be translated into Spanish" in err and "nothing was sent" in err
+    transcript = await gw.store.transcript(conv)
+    assert len([m for m in transcript if m.role is Role.STAFF]) == 1
+
+
+async def test_cli_translate_without_an_llm_refuses(gateway_factory, capsys) -> None:  # type: ignore[no-untyped-def]
+    from omnichannel.agent.translate import translator_for
+    from omnichannel.console.inbox import staff_reply
+
+    gw = await gateway_factory(engine="builtin")
+    conv = await spanish_handoff(gw)
+    assert translator_for(gw.config.models.routine, "en") is None
+    assert await staff_reply(gw.store, conv, "Hello", True, translate=True,
+                             translator=None) == 1
+    assert "needs an LLM" in capsys.readouterr().err
+    assert not any(m.role is Role.STAFF for m in await gw.store.transcript(conv))
+    # Without --translate nothing changed.
+    assert await staff_reply(gw.store, conv, "Hello", True) == 0

@@ -228,11 +228,16 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_reply(args: argparse.Namespace) -> int:
+    from omnichannel.agent.translate import translator_for
     from omnichannel.console.inbox import staff_reply
 
     config = _load(args.config)
+    translator = (translator_for(config.models.routine, config.brand.language)
+                  if args.translate else None)
     return _with_store(config, lambda store: staff_reply(store, args.id, " ".join(args.text),
-                                                          take_over=not args.once))
+                                                          take_over=not args.once,
+                                                          translate=args.translate,
+                                                          translator=translator))
 
 
 def cmd_giveback(args: argparse.Namespace) -> int:
@@ -330,6 +335,9 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("id", type=int)
     rep.add_argument("text", nargs="+")
     rep.add_argument("--once", action="store_true", help="send without taking over")
+    rep.add_argument("--translate", action="store_true",
+                     help="send it translated into the conversation's language (needs "
+                     "[models.routine]; nothing is sent if the translation fails)")
     gb = add("giveback", cmd_giveback, "give a conversation back to the agent")
     gb.add_argument("id", type=int)
     res = add("resolve", cmd_resolve, "mark a conversation resolved")

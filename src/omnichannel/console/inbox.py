@@ -12,6 +12,7 @@ import sys
 import time
 
 import omnichannel.i18n as i18n
+from omnichannel.agent.translate import TranslationFailed, Translator, original_note
 from omnichannel.config import Config
 from omnichannel.conversation import Owner, Role, Status
 from omnichannel.registry import AdapterUnavailable, load_class
@@ -69,18 +70,40 @@ def _chunks(channel: str, text: str):  # type: ignore[no-untyped-def]
     return chunks_for(cls, text)
 
 
-async def staff_reply(store: Store, conversation_id: int, text: str, take_over: bool) -> int:
+async def staff_reply(store: Store, conversation_id: int, text: str, take_over: bool,
+                      translate: bool = False, translator: Translator | None = None) -> int:
+    """`omnichannel reply`; with `translate`, the reply goes out in the conversation's
+    language and the transcript keeps the staff's words in a note (or nothing is sent)."""
     conv = await store.conversation(conversation_id)
     if conv is None:
         print(f"no conversation #{conversation_id}", file=sys.stderr)
         return 1
-    text = text.strip()
+    text = written = text.strip()
     if not text:
         print("the reply is empty", file=sys.stderr)
         return 1
+    translated = False
+    if translate:
+        if translator is None:
+            print("--translate needs an LLM: set [models.routine] (docs/languages.md); "
+                  "nothing was sent", file=sys.stderr)
+            return 1
+        if translator.needed_for(conv.language):
+            try:
+                text = await translator.for_shopper(written, conv.language)
+            except TranslationFailed as exc:
+                print(f"the reply could not be translated into "
+                      f"{language_name(conv.language)} ({exc}); nothing was sent",
+                      file=sys.stderr)
+                return 1
+            translated = True
     ids = await store.queue_message(conversation_id, Role.STAFF, text,
                                     _chunks(conv.channel, text),
                                     Owner.STAFF if take_over else None)
+    if translated and translator is not None:
+        await store.note(conversation_id, original_note(written, translator.staff_language,
+                                                        str(conv.language)))
+        print(f"translated into {language_name(conv.language)}: {text}")
     state = "staff own the conversation now" if take_over else "the agent still owns it"
     print(f"queued reply to #{conversation_id} ({len(ids)} part(s)); {state}")
     return 0
