@@ -187,3 +187,91 @@ async def test_cli_translate_without_an_llm_refuses(gateway_factory, capsys) -> 
     assert not any(m.role is Role.STAFF for m in await gw.store.transcript(conv))
     # Without --translate nothing changed.
     assert await staff_reply(gw.store, conv, "Hello", True) == 0
+
+
+# ---------------------------------------------------------------- dashboard
+PASSWORD = "juniper-and-pine-staff"
+
+
+async def dashboard_client(tmp_path, toml: str):  # type: ignore[no-untyped-def]
+    from aiohttp import CookieJar
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from omnichannel.analytics.dashboard import setup_dashboard
+    from omnichannel.analytics.passwords import hash_password
+    from omnichannel.analytics.settings import DashboardSettings
+    from omnichannel.app import build_app
+    from tests.conftest import make_config
+    from tests.test_analytics import _form_token
+
+    app = build_app(make_config(tmp_path, toml, engine="builtin"))
+    assert setup_dashboard(app, DashboardSettings(enabled=True,
+                                                  password_hash=hash_password(PASSWORD)))
+    client = TestClient(TestServer(app), cookie_jar=CookieJar(unsafe=True))
+    await client.start_server()
+    login = await client.get("/dashboard/login")
+    await client.post("/dashboard/login", allow_redirects=False, data={
+        "csrf": _form_token(await login.text()), "password": PASSWORD, "next": "/dashboard"})
+    return client
+
+
+async def test_dashboard_shows_translations_and_translates_a_reply(tmp_path, llm) -> None:  # type: ignore[no-untyped-def]
+    from omnichannel.app import RUNTIME
+    from tests.test_analytics import _form_token
+
+    client = await dashboard_client(tmp_path, models_toml(llm))
+    try:
+        rt = client.server.app[RUNTIME]
+        loop = rt.adapters["loopback"]
+        pub = await loop.say("Quiero hablar con una persona, por favor", chat_id="ana")
+        await loop.reply("ana")
+        cid = pub.conversation_id
+        html = await (await client.get(f"/dashboard/conversations/{cid}")).text()
+        assert html.index("I want to talk to a person, please") > html.index(
+            "Quiero hablar con una persona, por favor")
+        assert 'class="translation"' in html
+        assert "Translate into Spanish before sending" in html
+        token = _form_token(html)
+        url = f"/dashboard/conversations/{cid}/reply"
+        done = await client.post(url, allow_redirects=False, data={
+            "csrf": token, "text": "Your parcel left the warehouse today.", "translate": "1"})
+        assert done.status == 303 and done.headers["Location"].endswith("?done=translated")
+        sent = await loop.reply("ana")
+        assert sent.role is Role.STAFF and sent.text == "Tu paquete salió del almacén hoy."
+        page = await (await client.get(done.headers["Location"])).text()
+        assert "translated from English into Spanish" in page and "Reply translated" in page
+
+        llm.responder = translating(broken_into="Spanish")
+        failed = await client.post(url, allow_redirects=False, data={
+            "csrf": token, "text": "Anything else I can do?", "translate": "1"})
+        assert failed.status == 502
+        body = await failed.text()
+        assert "could not be translated into Spanish" in body and "nothing was sent" in body
+        assert "Anything else I can do?</textarea>" in body  # the staff's text is kept
+        staff = [m for m in await rt.store.transcript(cid) if m.role is Role.STAFF]
+        assert len(staff) == 1
+        assert loop.queue("ana").empty()
+    finally:
+        await client.close()
+
+
+async def test_without_an_llm_the_dashboard_offers_no_translation(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from omnichannel.app import RUNTIME
+    from tests.test_analytics import _form_token
+
+    client = await dashboard_client(tmp_path, "")
+    try:
+        rt = client.server.app[RUNTIME]
+        loop = rt.adapters["loopback"]
+        pub = await loop.say("Quiero hablar con una persona, por favor", chat_id="ana")
+        await loop.reply("ana")
+        html = await (await client.get(f"/dashboard/conversations/{pub.conversation_id}")).text()
+        assert "Translate into" not in html and 'class="translation"' not in html
+        assert "Spanish" in html  # the language is still shown
+        url = f"/dashboard/conversations/{pub.conversation_id}/reply"
+        plain = await client.post(url, allow_redirects=False,
+                                  data={"csrf": _form_token(html), "text": "Hello!"})
+        assert plain.status == 303 and plain.headers["Location"].endswith("?done=reply")
+        assert (await loop.reply("ana")).text == "Hello!"
+    finally:
+        await client.close()

@@ -223,8 +223,13 @@ _EVENT_TEXT = {
 
 
 def transcript(h: History, result: Outcome, zone: ZoneInfo, csrf: str,
-               notice: str | None = None, language: str | None = None) -> str:
+               notice: str | None = None, language: str | None = None, *,
+               translations: dict[int, str] | None = None, translate_into: str | None = None,
+               staff_language: str = "", draft: str = "") -> str:
+    """The conversation page; with an LLM configured, shopper messages in another language
+    carry a translation and the reply form offers "translate into <language>"."""
     items: list[tuple[float, int, str]] = []
+    translations = translations or {}
     for m in h.messages:
         delivery = f' <span class="delivery">{escape(m.delivery)}</span>' if m.delivery else ""
         pressed = (f' <span class="pressed">pressed {escape(m.button_value)}</span>'
@@ -235,6 +240,7 @@ def transcript(h: History, result: Outcome, zone: ZoneInfo, csrf: str,
             f'<li class="msg" data-role="{escape(m.role)}" data-id="{m.id}">'
             f'<span class="meta">{escape(m.role)} · {when(m.created_at, zone)}{delivery}'
             f'{pressed}</span><div class="text">{text}</div>'
+            f"{_translation(translations.get(m.id), staff_language)}"
             f"{_buttons(offered)}</li>")))
     for e in h.events:
         describe = _EVENT_TEXT.get(e.kind)
@@ -274,8 +280,12 @@ def transcript(h: History, result: Outcome, zone: ZoneInfo, csrf: str,
         f'<form method="post" action="{base}/reply" class="reply">'
         f'<input type="hidden" name="csrf" value="{escape(csrf)}">'
         '<label>Reply to the shopper (takes the conversation over) '
-        '<textarea name="text" id="reply-text" rows="3" required maxlength="4000"></textarea>'
-        '</label><button type="submit" id="do-reply">Send</button></form>'
+        '<textarea name="text" id="reply-text" rows="3" required maxlength="4000">'
+        f'{escape(draft)}</textarea></label>'
+        + (f'<label class="translate"><input type="checkbox" name="translate" value="1" '
+           f'id="reply-translate"> Translate into {escape(translate_into)} before sending'
+           '</label>' if translate_into else "")
+        + '<button type="submit" id="do-reply">Send</button></form>'
         + (button("takeover", "Take over") if h.owner == "agent" else
            button("giveback", "Give back to the agent"))
         + (button("resolve", "Mark resolved") if h.status == "open" else "")
@@ -287,6 +297,15 @@ def transcript(h: History, result: Outcome, zone: ZoneInfo, csrf: str,
         f'{"".join(x[2] for x in items)}</ol></section>'
         f"<section><h2>Actions and results</h2>{actions}</section>{staff}"), csrf,
         "conversations")
+
+
+def _translation(text: str | None, language: str) -> str:
+    if text is None:
+        return ""
+    if not text:
+        return '<div class="translation unavailable">(translation unavailable)</div>'
+    return (f'<div class="translation"><span class="meta">{escape(language)}:</span> '
+            f"{escape(text)}</div>")
 
 
 def _buttons(offered: str) -> str:

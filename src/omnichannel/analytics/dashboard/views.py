@@ -15,6 +15,13 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from omnichannel.agent.translate import (
+    TranslationFailed,
+    Translator,
+    name,
+    original_note,
+    translator_for,
+)
 from omnichannel.analytics.accounting import Report, build, rules_for
 from omnichannel.analytics.cost import Prices
 from omnichannel.analytics.dashboard import pages
@@ -62,6 +69,14 @@ class Dashboard:
     secure: bool = False  # cookies marked Secure (public_url is https)
     _cache: dict[int, tuple[float, Report]] = field(default_factory=dict)
     _lock: asyncio.Lock | None = None
+    _translator: tuple[object, Translator | None] | None = None
+
+    def translator(self, rt: Any) -> Translator | None:
+        """The staff translator while an LLM is configured (rebuilt after a reload)."""
+        cfg = rt.config
+        if self._translator is None or self._translator[0] is not cfg:
+            self._translator = (cfg, translator_for(cfg.models.routine, cfg.brand.language))
+        return self._translator[1]
 
     @property
     def zone(self) -> ZoneInfo:
@@ -275,6 +290,8 @@ def _id(request: web.Request) -> int:
 
 
 _DONE = {"reply": "Reply queued to the shopper; you own the conversation now.",
+         "translated": "Reply translated into the shopper's language and queued (the "
+         "original is kept as a note); you own the conversation now.",
          "takeover": "You own the conversation now: the agent stays quiet.",
          "giveback": "The conversation is back with the agent.",
          "resolve": "Marked resolved.", "empty": "The reply was empty: nothing was sent."}
@@ -282,6 +299,11 @@ _DONE = {"reply": "Reply queued to the shopper; you own the conversation now.",
 
 @authed
 async def conversation(request: web.Request) -> web.StreamResponse:
+    return await _conversation_page(request, _DONE.get(request.query.get("done", "")))
+
+
+async def _conversation_page(request: web.Request, notice: str | None, draft: str = "",
+                             status: int = 200) -> web.Response:
     rt, d = _rt(request), _dash(request)
     found = await rt.store.db.read(sql.histories, 0, None, _id(request))
     if not found:
@@ -289,10 +311,37 @@ async def conversation(request: web.Request) -> web.StreamResponse:
     h = found[0]
     rule = rules_for(d.analytics)[d.analytics.resolution_rule]
     result = outcome(h, rule, time.time(), d.analytics.durable_days)
-    notice = _DONE.get(request.query.get("done", ""))
     conv = await rt.store.conversation(h.id)
-    return page(pages.transcript(h, result, d.zone, _csrf(request), notice,
-                                 conv.language if conv is not None else None))
+    language = conv.language if conv is not None else None
+    tr = d.translator(rt)
+    translations: dict[int, str] = {}
+    if tr is not None and rt.config.console.translate_messages:
+        translations = await _translations(tr, h, language)
+    offer = name(language) if tr is not None and tr.needed_for(language) else None
+    return page(pages.transcript(h, result, d.zone, _csrf(request), notice, language,
+                                 translations=translations, translate_into=offer,
+                                 staff_language=name(tr.staff_language) if tr else "",
+                                 draft=draft), status)
+
+
+TRANSLATED_MESSAGES = 20  # the latest shopper messages a page translates
+
+
+async def _translations(tr: Translator, h: Any, language: str | None) -> dict[int, str]:
+    """Message id -> translation of the latest shopper messages not in the staff's
+    language ("" where the model failed: the page says so, the original still shows)."""
+    wanted = [m for m in h.messages if m.role == Role.CUSTOMER and not m.purged
+              and m.text.strip()][-TRANSLATED_MESSAGES:]
+
+    async def one(m: Any) -> str | None:
+        try:
+            return await tr.for_staff(m.text, language)
+        except TranslationFailed as exc:
+            log.warning("dashboard translation failed", extra={"error": str(exc)[:200]})
+            return ""
+
+    done = await asyncio.gather(*(one(m) for m in wanted))
+    return {m.id: t for m, t in zip(wanted, done, strict=True) if t is not None}
 
 
 @authed
@@ -308,13 +357,32 @@ async def act(request: web.Request) -> web.StreamResponse:
     store, form = rt.store, request[FORM]
     done = action
     if action == "reply":
-        text = str(form.get("text") or "").strip()[:4000]
+        text = written = str(form.get("text") or "").strip()[:4000]
+        tr = _dash(request).translator(rt) if form.get("translate") else None
+        note = None
         if not text:
             done = "empty"
-        else:
+        elif form.get("translate") and tr is None:
+            return await _conversation_page(
+                request, "Translation needs an LLM ([models.routine]): nothing was sent.",
+                written, 409)
+        elif tr is not None and tr.needed_for(conv.language):
+            try:
+                text = await tr.for_shopper(written, conv.language)
+            except TranslationFailed as exc:
+                log.warning("staff reply not translated", extra={
+                    "conversation_id": cid, "error": str(exc)[:200]})
+                return await _conversation_page(
+                    request, f"The reply could not be translated into {name(conv.language)}"
+                    " (the model failed): nothing was sent. Try again.", written, 502)
+            note = original_note(written, tr.staff_language, str(conv.language))
+            done = "translated"
+        if text:
             ids = await store.queue_message(cid, Role.STAFF, text,
                                             chunks_for(rt.adapter(conv.channel), text),
                                             Owner.STAFF)
+            if note is not None:
+                await store.note(cid, note)
             _kick(rt, cid, ids)
     elif action == "takeover":
         if await store.set_owner(cid, Owner.STAFF, "takeover"):
