@@ -87,4 +87,4 @@ def test_doctor_reports_each_part(tmp_path: Path) -> None:
         daemon.stop()
     assert online.returncode == 0, online.stdout
     assert "[ok  ] channel webchat: ready" in online.stdout
-    assert "[ok  ] knowledge: 20 documents" in online.stdout
+    assert "[ok  ] knowledge: 140 documents" in online.stdout  # 20 articles x 7 languages

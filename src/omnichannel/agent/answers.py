@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import PurePath
 
 import omnichannel.i18n as i18n
 from omnichannel.agent.knowledge import KnowledgeSource, Passage, Ranked, query_terms, rerank
@@ -92,9 +93,16 @@ _QUESTION_WORDS = _words("what when where which how can could would will does do
 
 
 def _hinted(r: Ranked, hint: str) -> float:
-    """Share of the hint's words in the passage's heading and title."""
+    """Share of the hint's words in the passage's heading and title, or, for an article in
+    another language, in its file name (every language's copy shares the English one:
+    helpcenter/es/returns-and-refunds.md)."""
     hw = _words(hint) - _QUESTION_WORDS
-    return len(hw & _words(f"{r.passage.heading} {r.passage.title}")) / len(hw) if hw else 0.0
+    if not hw:
+        return 0.0
+    where = f"{r.passage.heading} {r.passage.title}"
+    if getattr(r.passage, "language", "en") != "en":
+        where += " " + re.sub(r"[-_]+", " ", PurePath(r.passage.source).stem)
+    return len(hw & _words(where)) / len(hw)
 
 
 async def find(knowledge: KnowledgeSource, text: str, intent: str | None = None,
