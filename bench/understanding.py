@@ -40,9 +40,10 @@ TARGET_RIGHT, TARGET_WRONG = 0.90, 0.02
 VERDICTS = ("right", "honest", "wrong")
 TITLE = re.compile(r"\(From our help center: ([^)]+)\)")
 # An apology in any shipped language (the multilingual set is scored with the same rules).
-APOLOGY = re.compile(r"\b(sorry|apologi[sz]e|apologies|lo siento|lamento|disculp\w*|perd[oó]n"
-                     r"|es tut mir leid|entschuldig\w*|d[ée]sol[ée]e?s?|excuses|sinto muito"
-                     r"|desculp\w*|mi dispiace|ci scusiamo|scus\w*|het spijt|excuus|sorry)\b", re.I)
+APOLOGY = re.compile(
+    r"\b(sorry|apologi[sz]e|apologies|siento|sentimos|lamento|lamentamos|disculp\w*"
+    r"|perd[oó]n|tut (mir|uns) leid|bedauer\w*|entschuldig\w*|d[ée]sol[ée]e?s?|navr[ée]\w*"
+    r"|excus\w*|sinto muito|desculp\w*|(mi|ci) dispiace|scus\w*|spijt|excuses)\b", re.I)
 # Article topics, decided from the title the reply names (lower case).
 TOPICS = {
     "shipping": r"shipping", "delivery": r"deliver", "tracking": r"track",
@@ -142,11 +143,11 @@ def outcome(r: Reply) -> tuple[str, str]:
     if r.intent.startswith("orders."):
         parts = r.intent.split(".")  # orders.<step>.<task>; no task: it cannot be right
         return "task", (parts[2] if len(parts) > 2 else "(no task named)") + f" ({r.intent})"
+    if r.sources and (title := english_title(r.sources[0])):  # an article in any language
+        return "article", title
     m = TITLE.search(r.text)
     if m or r.intent.startswith("faq."):
         return "article", m.group(1).strip() if m else r.intent[4:].replace("-", " ")
-    if r.sources and (title := english_title(r.sources[0])):  # an article in any language
-        return "article", title
     if r.intent == "unknown" or "not sure" in r.text.lower() or r.failed:
         return ("honest", "not sure") if "handoff" in values else ("other", "not sure, no person")
     if r.intent.split(".")[0] in ("feedback", "review"):
