@@ -45,30 +45,44 @@ _FUNCTION = {
           "there order",
     "es": "yo mi mis me tu su el la los las un una es son está esta estoy de del y o en por "
           "para con qué que dónde donde cuándo cuando cómo como puedo quiero necesito tengo "
-          "no sí pedido hola gracias",
+          "no sí pedido hola gracias hay tenéis tienen aceptáis aceptais podéis podeis puedes "
+          "vuestro vuestra vuestros nuestro he ha has lo le les al muy pero también tambien "
+          "favor cuenta envío envio",
     "de": "ich mein meine mir mich du sie der die das ein eine ist sind war es und oder in "
           "auf für mit was wo wann wie warum kann könnte möchte will nicht habe hat bitte "
-          "bestellung danke",
+          "bestellung danke ihr euch eure ihre gibt dem den des auch aber noch schon ich's "
+          "kein keine konto versand",
     "fr": "je mon ma mes moi vous votre le la les un une est sont était ce c'est de du des et "
           "ou en sur pour avec quoi où quand comment pourquoi puis peux voudrais veux pas ne "
-          "ai commande merci",
+          "ai commande merci j'ai je suis au aux nous vos acceptez avez pouvez est-ce qu'il "
+          "mais aussi compte livraison",
     "pt": "eu meu minha meus me você seu sua o a os as um uma é são está estou de do da e ou "
           "em no na por para com que onde quando como posso quero preciso tenho não sim "
-          "pedido obrigado obrigada",
+          "pedido obrigado obrigada vocês voces aceitam têm tem podem pode minha meu nossa "
+          "ao aos mas também tambem conta envio encomenda",
     "it": "io mio mia miei mi tu tuo il lo la gli le un una è sono era di del della e o in su "
           "per con che cosa dove quando come perché posso vorrei voglio non ho ha ordine "
-          "grazie",
+          "grazie accettate avete potete c'è ci sono nel nella al alla ma anche account "
+          "spedizione",
     "nl": "ik mijn me mij jij je u uw de het een is zijn was dat dit en of in op voor met wat "
-          "waar wanneer hoe waarom kan kun wil niet heb heeft alsjeblieft bestelling bedankt",
+          "waar wanneer hoe waarom kan kun wil niet heb heeft alsjeblieft bestelling bedankt "
+          "jullie accepteren hebben kunnen mag graag maar ook nog er geen account "
+          "verzending",
 }
 _FUNCTION_WORDS = {lang: frozenset(words.split()) for lang, words in _FUNCTION.items()}
 
 
+# Letters and marks only some languages write: each one found is a vote for them.
+_MARKS = {"es": "¿¡ñ", "de": "ßäöü", "fr": "çèêëœàâîïûù", "pt": "ãõç", "it": "èìòù", "nl": ""}
+
+
 def _votes(text: str, allowed: Sequence[str]) -> tuple[str | None, int, int]:
-    """The language whose function words the message uses most, its count and the
-    runner-up's."""
-    words = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", text.lower())
-    counts = sorted(((sum(w in _FUNCTION_WORDS.get(lang, frozenset()) for w in words), lang)
+    """The language whose function words (and own letters) the message uses most, its count
+    and the runner-up's."""
+    low = text.lower()
+    words = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", low)
+    counts = sorted(((sum(w in _FUNCTION_WORDS.get(lang, frozenset()) for w in words)
+                      + 2 * any(c in low for c in _MARKS.get(lang, "")), lang)
                      for lang in allowed), reverse=True)
     if not counts:
         return None, 0, 0
@@ -142,6 +156,9 @@ def choose(text: str, *, previous: str | None, hints: Iterable[str | None] = (),
     lang, probability = guess(text, allowed)
     if lang is not None and probability >= MIN_PROBABILITY and (
             voted in (None, lang) or best - second < 2):
+        return lang
+    # The model and the words agree, less surely: enough to start, not to switch.
+    if lang is not None and lang == voted and probability >= 0.5 and previous in (None, lang):
         return lang
     if previous is None and (short := _short(text, allowed)) is not None:
         return short
