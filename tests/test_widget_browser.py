@@ -252,25 +252,38 @@ def test_rating_buttons_appear_and_a_click_records_the_score(daemon: Daemon, pag
     assert [json.loads(r[0]) for r in rows] == [{"score": 4, "by": "agent"}]
 
 
-def test_the_widget_speaks_the_browsers_language(daemon: Daemon, page_factory: Any) -> None:
-    """A German browser: German labels and greeting, a German question answered in German."""
+# What a shopper with each browser language asks first (ours).
+ASKS = {"es": ("es-ES", "¿Cómo puedo devolver un artículo?"),
+        "de": ("de-DE", "Wie kann ich einen Artikel zurückschicken?"),
+        "fr": ("fr-FR", "Comment puis-je retourner un article ?"),
+        "pt": ("pt-PT", "Como posso devolver um artigo?"),
+        "it": ("it-IT", "Come posso restituire un articolo?"),
+        "nl": ("nl-NL", "Hoe kan ik een artikel terugsturen?")}
+
+
+@pytest.mark.parametrize("lang", list(ASKS))
+def test_the_widget_speaks_the_browsers_language(daemon: Daemon, page_factory: Any,
+                                                 lang: str) -> None:
+    """A browser in another language: its labels, greeting and person button, and a
+    question answered in that language."""
     from playwright.sync_api import expect
 
     from omnichannel.i18n.detect import choose
 
-    page = page_factory(viewport={"width": 1280, "height": 800}, locale="de-DE")
+    locale, question = ASKS[lang]
+    page = page_factory(viewport={"width": 1280, "height": 800}, locale=locale)
     page.goto(daemon.url + "/")
     _open_panel(page)
-    expect(page.locator("#omni-panel")).to_have_attribute("lang", "de", timeout=WAIT)
+    expect(page.locator("#omni-panel")).to_have_attribute("lang", lang, timeout=WAIT)
     placeholder = page.get_attribute("#omni-input", "placeholder") or ""
     assert placeholder and placeholder != "Type your message\u2026", placeholder
     log = page.locator("#omni-log")
     greeting = log.locator(".omni-msg[data-greeting]")
     expect(greeting).not_to_contain_text(GREETING, timeout=WAIT)
-    _send(page, "Wie kann ich einen Artikel zurückschicken?")
+    _send(page, question)
     agent = log.locator(".omni-msg[data-role=agent][data-id]")
     expect(agent).to_have_count(1, timeout=WAIT)
     text = agent.first.locator(".omni-text").text_content() or ""
-    assert choose(text, previous=None) == "de", text
+    assert choose(text, previous=None) == lang, text
     person = page.locator("#omni-person").text_content() or ""
     assert person and person != "Talk to a person", person
