@@ -132,6 +132,9 @@ async def _commerce(r: Report, config: Config) -> None:
 
 
 async def _engine(r: Report, config: Config) -> None:
+    b = config.brand
+    r.add("languages", "ok", ", ".join(
+        f"{x} (the shop's)" if x == b.language else x for x in b.languages))
     engine = config.agent.engine
     if engine not in ("llm", "auto"):
         r.add("engine", "ok", engine)
