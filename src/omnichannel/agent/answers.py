@@ -8,13 +8,21 @@ so not to Germany").
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import PurePath
 
 import omnichannel.i18n as i18n
-from omnichannel.agent.knowledge import KnowledgeSource, Passage, Ranked, query_terms, rerank
+from omnichannel.agent.knowledge import (
+    KnowledgeSource,
+    Passage,
+    Ranked,
+    builtin_helpcenter,
+    query_terms,
+    rerank,
+)
 from omnichannel.agent.understanding import entities
 
 _ = i18n.translator("agent")
@@ -92,6 +100,24 @@ _QUESTION_WORDS = _words("what when where which how can could would will does do
                          "the and for are is with this that have has there any get long")
 
 
+@functools.cache
+def local_titles(hint: str, lang: str) -> str:
+    """The intent's hint in the shopper's language: the titles, in that language, of the
+    shipped articles whose (English) file names carry the hint's words. Hints are English
+    words, which find nothing in a help center written in another language."""
+    if not hint or lang == "en":
+        return ""
+    words = _words(hint) - _QUESTION_WORDS
+    folder = builtin_helpcenter() / lang
+    titles = []
+    for path in sorted(folder.glob("*.md")) if folder.is_dir() else ():
+        if words & _words(path.stem.replace("-", " ")):
+            first = path.read_text("utf-8").lstrip().splitlines()[:1]
+            if first and first[0].startswith("#"):
+                titles.append(first[0].lstrip("# ").strip())
+    return " ".join(titles)
+
+
 def _hinted(r: Ranked, hint: str) -> float:
     """Share of the hint's words in the passage's heading and title, or, for an article in
     another language, in its file name (every language's copy shares the English one:
@@ -113,7 +139,7 @@ async def find(knowledge: KnowledgeSource, text: str, intent: str | None = None,
     `strict`: the intent is only a guess, so the passage's heading must share a word with
     the question and the passage most of its words."""
     hint = HINTS.get(intent or "", "") if confident else ""
-    query = f"{text} {hint}".strip()
+    query = f"{text} {hint} {local_titles(hint, i18n.current())}".strip()
     found = await knowledge.search(query, limit=CANDIDATES)
     if hint:
         extra = await knowledge.search(text, limit=CANDIDATES)

@@ -417,8 +417,11 @@ def without_identity(text: str) -> str:
             out = out.replace(text[code.start:code.end], " ")
         out = _IDENTITY_WORDS.sub(" ", out)
     else:
+        # With nothing else of an identity, only a name written as one: "I'm Marco Rossi",
+        # not "sono molto scontento" / "I'm very unhappy" (which is what they want).
         m = _NAME_CUE.search(out)
-        if m and _candidate(m.group(1), m.group(2)):
+        if m and _candidate(m.group(1), m.group(2)) and m.group(1)[:1].isupper() and (
+                m.group(2).split()[-1][:1].isupper()):
             out = out[:m.start()] + " " + out[m.end():]
     out = re.sub(r"^[\s,.;:!-]+|\s+(?=[,.;:!?])", "", " ".join(out.split()))
     letters = r"[A-Za-z]{2,}" if i18n.current() == "en" else r"[^\W\d_]{2,}"
