@@ -12,7 +12,7 @@ import functools
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path, PurePath
+from pathlib import PurePath
 
 import omnichannel.i18n as i18n
 from omnichannel.agent.knowledge import (
@@ -111,16 +111,11 @@ def local_titles(hint: str, lang: str) -> str:
     folder = builtin_helpcenter() / lang
     titles = []
     for path in sorted(folder.glob("*.md")) if folder.is_dir() else ():
-        english = builtin_helpcenter() / path.name
-        topic = f"{path.stem.replace('-', ' ')} {_title(english) if english.is_file() else ''}"
-        if words & _words(topic):
-            titles.append(_title(path))
-    return " ".join(t for t in titles if t)
-
-
-def _title(path: PurePath) -> str:
-    first = Path(path).read_text("utf-8").lstrip().splitlines()[:1]
-    return first[0].lstrip("# ").strip() if first and first[0].startswith("#") else ""
+        if words & _words(path.stem.replace("-", " ")):
+            first = path.read_text("utf-8").lstrip().splitlines()[:1]
+            if first and first[0].startswith("#"):
+                titles.append(first[0].lstrip("# ").strip())
+    return " ".join(titles)
 
 
 def _hinted(r: Ranked, hint: str) -> float:
