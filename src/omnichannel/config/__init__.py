@@ -26,7 +26,7 @@ from pydantic import (
 )
 
 import omnichannel.i18n as i18n
-from omnichannel.analytics.settings import AnalyticsSettings, DashboardSettings
+from omnichannel.config.analytics import AnalyticsSettings, DashboardSettings
 
 _REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 # ISO 4217 codes of the currencies in circulation (no funds, metals or test codes).
