@@ -13,7 +13,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from omnichannel.datacare.errors import DaemonRunning
-from omnichannel.ops.lock import LOCK_NAME
+
+# The daemon (ops/lock.py) takes the same file; its name is part of the state directory.
+LOCK_NAME = "omnichannel.lock"
 
 
 @contextmanager

@@ -11,7 +11,7 @@ import fcntl
 import os
 from pathlib import Path
 
-LOCK_NAME = "omnichannel.lock"
+from omnichannel.datacare.lock import LOCK_NAME
 
 
 class AlreadyRunning(RuntimeError):
