@@ -190,3 +190,23 @@ async def test_closed_window_falls_back_to_another_verified_channel(gateway_fact
     notes = [m.text for m in await gw.store.transcript(pub.conversation_id)
              if m.role is Role.NOTE]
     assert any("went to the same shopper by webchat" in n for n in notes)
+
+
+async def test_a_row_waiting_out_the_pacing_gap_is_still_queued(gateway) -> None:  # type: ignore[no-untyped-def]
+    """Pacing is waited out before the claim: a crash during the wait must leave the row
+    `queued` (sent after the restart), not `sending` (which restart turns into `uncertain`,
+    although the row never left)."""
+    from dataclasses import replace
+
+    loop = gateway.loopback
+    loop.capabilities = replace(loop.capabilities, min_send_interval=30.0)
+    pub = await loop.say("one")
+    await loop.reply()
+    await loop.say("two")
+    statuses = await _wait_status(gateway.store, pub.conversation_id, ["sent", "queued"])
+    await asyncio.sleep(0.3)  # well inside the 30 s gap: the outbox is waiting
+    assert await _row_status(gateway.store, pub.conversation_id) == statuses == [
+        "sent", "queued"]
+    # What a restart does with it: young and queued, so it is sent, never flagged.
+    recovered = await gateway.store.db.write(recover, 3600.0)
+    assert await _row_status(gateway.store, pub.conversation_id) == ["sent", "queued"], recovered

@@ -46,7 +46,10 @@ class Outbox:
         self._queues: dict[int, deque[int]] = {}
         self._known: set[int] = set()
         self._tasks: dict[int, asyncio.Task[None]] = {}
-        self._last_send: dict[int, float] = {}
+        # When each conversation may send next (its channel's pacing gap after the last
+        # send). Waited out BEFORE a row is claimed: a crash during the wait leaves the row
+        # `queued` (sent after restart), never `sending` (which would become `uncertain`).
+        self._next_send: dict[int, float] = {}
         self._poller: asyncio.Task[None] | None = None
         self._started = False
         self.sent = 0
@@ -138,7 +141,7 @@ class Outbox:
         while q:
             oid = q[0]
             try:
-                done = await self._attempt(oid)
+                done = await self._attempt(oid, conversation_id)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -150,9 +153,10 @@ class Outbox:
         self._queues.pop(conversation_id, None)
         self._tasks.pop(conversation_id, None)
 
-    async def _attempt(self, oid: int) -> bool:
+    async def _attempt(self, oid: int, conversation_id: int) -> bool:
         """Try one row until it is settled. True when it left the queue."""
         while True:
+            await self._pace(conversation_id)
             row = await self.store.claim(oid)
             if row is None:
                 return True
@@ -161,7 +165,6 @@ class Outbox:
             if adapter is None:
                 await self._retry(row, f"channel {row.channel} is not running", None)
                 continue
-            await self._pace(row, adapter)
             try:
                 receipt: DeliveryReceipt = await adapter.send(
                     _outbound(row, adapter.capabilities.policy_window))
@@ -189,7 +192,9 @@ class Outbox:
                 await self.store.finish(oid, Delivery.UNCERTAIN,
                                         error=f"{type(exc).__name__}: {exc}")
                 return True
-            self._last_send[row.conversation_id] = time.monotonic()
+            gap = adapter.capabilities.min_send_interval
+            if gap > 0:
+                self._next_send[row.conversation_id] = time.monotonic() + gap
             # Not awaited: the writer applies writes in order, so the next claim of this
             # conversation still follows this mark; a crash before it lands leaves the row
             # `sending`, which the restart rules turn into `uncertain`, the truth.
@@ -232,15 +237,12 @@ class Outbox:
                                 next_attempt_at=time.time() + delay)
         await asyncio.sleep(delay)
 
-    async def _pace(self, row: OutboxRow, adapter: Adapter) -> None:
-        gap = adapter.capabilities.min_send_interval
-        if gap <= 0:
-            return
-        last = self._last_send.get(row.conversation_id)
-        if last is not None:
-            wait = last + gap - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
+    async def _pace(self, conversation_id: int) -> None:
+        """Wait out the channel's pacing gap since this conversation's last send."""
+        wait = self._next_send.get(conversation_id, 0.0) - time.monotonic()
+        if wait > 0:
+            faults.point("outbox_pacing")
+            await asyncio.sleep(wait)
 
 
 def _outbound(row: OutboxRow, window: float | None = None) -> Outbound:
