@@ -81,9 +81,12 @@ async def test_another_customers_order_is_refused(shop, base) -> None:  # type: 
                  if u != order["user_id"])
     t = tools(other)
     result = await t.call("get_order_details", {"order_id": oid})
-    assert result.error and "does not belong" in result.error
+    assert result.error and "not found among" in result.error
+    # the same words as for an order that does not exist: nothing tells that it does
+    unknown = await t.call("get_order_details", {"order_id": "#W0000000"})
+    assert unknown.error == result.error
     result = await t.call("cancel_pending_order", {"order_id": oid, "reason": "no longer needed"})
-    assert result.error and "does not belong" in result.error
+    assert result.error and "not found among" in result.error
     assert backend.db_hash() == base.db_hash()
     # one customer per conversation: a second identity is refused, not switched to
     first = json.loads((DATA / "users.json").read_text())[order["user_id"]]["name"]
@@ -199,8 +202,9 @@ async def test_bad_arguments_and_unknown_tools_are_clear_errors(shop) -> None:  
     assert "missing argument" in (await t.call("get_order_details", {})).error
     assert "must be a list" in (await t.call("return_delivered_order_items", {
         "order_id": "#W1", "item_ids": "x", "payment_method_id": "p"})).error
-    assert "order not found" in (await tools("someone").call(
-        "get_order_details", {"order_id": "#W0"})).error.lower()
+    # A verified shopper cannot tell a missing order from another customer's (issue 15).
+    missing = (await tools("someone").call("get_order_details", {"order_id": "#W0"})).error
+    assert missing and "not found among" in missing
     assert (await t.call("calculate", {"expression": "__import__('os')"})).error
 
 
@@ -308,7 +312,7 @@ async def test_every_refusal_comes_before_the_confirmation(shop, base) -> None: 
     ]
     if pending["user_id"] != order["user_id"]:
         cases.append(("cancel_pending_order", {"order_id": pid, "reason": "no longer needed"},
-                      "does not belong"))
+                      "not found among"))
     for name, args, why in cases:
         result = await t.call(name, args)
         assert result.confirmation is None, (name, args)

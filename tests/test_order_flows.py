@@ -86,7 +86,7 @@ async def test_email_needs_an_order_number_before_private_data(shop) -> None:  #
 async def test_another_customers_order_is_refused_in_conversation(shop, base) -> None:  # type: ignore[no-untyped-def]
     await _turn(shop, "Hi, I'm Omar Anderson, zip code 19031.")
     (reply,) = await _turn(shop, "Please cancel order #W5442520, I no longer need it.")
-    assert "does not belong" in reply.text
+    assert "not found among" in reply.text
     assert shop.rt.router.commerce.db_hash() == base.db_hash()
 
 

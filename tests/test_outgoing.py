@@ -206,7 +206,7 @@ async def _results(shop: DemoCommerce, cid: str, pending_id: str, delivered_id: 
     await run("error_promo", "lookup_promo_code", code="FREESTUFF")
     await run("error_calculate", "calculate", expression="1/0")
     assert "Please verify" in notes["error_unverified"]
-    assert "does not belong" in notes["error_not_owner"]
+    assert "not found among" in notes["error_not_owner"]
     assert "unknown tool" in notes["error_unknown_tool"]
 
     deferring = ToolBox(shop, tools.session, policy, conversation_key="outgoing",

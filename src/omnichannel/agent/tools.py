@@ -38,12 +38,14 @@ from omnichannel.commerce import (
     CommerceError,
     Customer,
     NeedsPerson,
+    NotFound,
     Order,
     Product,
     Promo,
 )
 
 _ = i18n.translator("orders")
+NOT_YOURS = _("that order was not found among the verified customer's orders")
 
 CANCEL_REASONS = ("no longer needed", "ordered by mistake")
 # A tool's output (compared as it is); deferred_words() is how a shopper reads it.
@@ -284,7 +286,13 @@ class ToolBox:
         return self.session.customer_id
 
     async def _owned_order(self, order_id: str) -> Order:
-        order = await self.commerce.get_order(order_id)
+        # An order that does not exist and one of another customer read the same, so a
+        # shopper never learns that someone else's order number exists.
+        try:
+            order = await self.commerce.get_order(order_id)
+        except NotFound:
+            self._require_verified()
+            raise ToolError(_(NOT_YOURS)) from None
         if self.session.customer_id is None and (
             self.session.claimed_customer_id == order.customer_id
         ) and (self.shopper_words is None or typed(order.id, self.shopper_words)):
@@ -292,7 +300,7 @@ class ToolBox:
         if self.session.customer_id is None:
             self._require_verified()
         if order.customer_id != self.session.customer_id:
-            raise ToolError(_("that order does not belong to the verified customer"))
+            raise ToolError(_(NOT_YOURS))
         return order
 
     def _adopt(self, customer_id: str, how: Verification | None) -> None:
