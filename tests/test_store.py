@@ -109,3 +109,27 @@ async def test_a_phone_vouched_later_verifies_the_contact_once(tmp_path: Path) -
         assert await store.db.read(contact, conv.contact_id) == ("+15550123", 1)
     finally:
         store.close()
+
+
+def test_state_dir_and_database_are_private_under_a_loose_umask(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Run by hand with umask 022 the database was 0644 in a 0755 directory."""
+    import os
+    import stat
+
+    from omnichannel.store import Store
+
+    state = tmp_path / "state"
+    state.mkdir(mode=0o755)
+    old = os.umask(0o022)
+    try:
+        store = Store(state)
+        store.open()
+        wal = state / "omnichannel.db-wal"
+        modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in state.iterdir()
+                 if p.name.startswith("omnichannel.db")}
+        store.close()
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(state.stat().st_mode) == 0o700
+    assert "omnichannel.db" in modes and wal.name in modes, modes  # WAL mode: both exist
+    assert all(mode & 0o077 == 0 for mode in modes.values()), modes

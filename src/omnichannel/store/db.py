@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import queue
 import sqlite3
 import threading
@@ -28,6 +29,21 @@ _STOP = object()
 # load), never inside a shopper's commit: SQLite's automatic ones stall a commit for ms.
 _IDLE_CHECKPOINT = 1.0
 _CHECKPOINT_EVERY = 500
+
+
+def private(path: Path) -> None:
+    """The state directory 0700 and the database file 0600, whatever the umask of whoever
+    started us (by hand a 0022 umask made both readable by every local user). SQLite gives
+    its -wal and -shm files the database file's mode."""
+    folder = path.parent
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    st = folder.stat()
+    if st.st_uid == os.getuid() and st.st_mode & 0o077:
+        folder.chmod(0o700)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)
 
 
 def connect(path: Path, *, synchronous: str = "NORMAL") -> sqlite3.Connection:
@@ -55,7 +71,7 @@ class Database:
 
     def open(self, migrate: Callable[[sqlite3.Connection], None]) -> None:
         """Create the file, run migrations on the writer connection, start the writer."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private(self.path)
         conn = connect(self.path, synchronous=self._synchronous)
         migrate(conn)
         conn.execute("PRAGMA wal_autocheckpoint=0")
