@@ -97,13 +97,22 @@ class EmailAdapter:
         self._task = asyncio.create_task(self._run(session), name="email:imap")
 
     async def stop(self) -> None:
+        """Cancels the IMAP loop and waits for it, bounded: a library that swallowed one
+        cancellation must not hold the daemon's shutdown (or a test) forever."""
         task, self._task = self._task, None
-        if task is not None and not task.done():
+        if task is None or task.done():
+            return
+        for _ in range(3):
             task.cancel()
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
+            done, _pending = await asyncio.wait({task}, timeout=5)
+            if done:
+                if not task.cancelled() and task.exception() is not None:
+                    log.warning("IMAP loop ended with an error while stopping",
+                                extra={"channel": self.name,
+                                       "error": repr(task.exception())})
+                return
+        log.error("IMAP loop did not stop after three cancellations; abandoning it",
+                  extra={"channel": self.name})
 
     async def typing(self, chat_id: str) -> None:
         return None  # email has no typing indicator
