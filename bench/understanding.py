@@ -107,7 +107,8 @@ RULES: dict[str, Rule] = {
 def english_title(source: str) -> str | None:
     """The English title of a help-center article, from any language's copy of it (the
     copies share the file name)."""
-    from omnichannel.agent.knowledge import builtin_helpcenter, load_document
+    from omnichannel.ingest.parsers import load_document
+    from omnichannel.knowledge.model import builtin_helpcenter
 
     stem = Path(source).stem
     english = Path(builtin_helpcenter()) / f"{stem}.md"
@@ -249,9 +250,10 @@ def load(intent: str | None, limit: int | None) -> list[tuple[str, str]]:
 
 async def run(rows: list[tuple[str, str]], concurrency: int, state: Path
               ) -> tuple[list[Reply], list[str], float]:
-    from omnichannel.agent.knowledge import builtin_helpcenter, find_documents, load_document
     from omnichannel.config import Config
     from omnichannel.conversation import Owner, Role
+    from omnichannel.ingest.parsers import find_documents, load_document
+    from omnichannel.knowledge.model import builtin_helpcenter
 
     gw = await LoopbackGateway(Config.model_validate({
         "store": {"state_dir": str(state)},

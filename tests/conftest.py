@@ -13,8 +13,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from omnichannel.adapters.loopback import LoopbackAdapter
-from omnichannel.app import RUNTIME, Runtime, build_app
+from omnichannel.app import build_app
 from omnichannel.config import Config, resolve_secrets
+from omnichannel.gateway import Gateway as Running
 from omnichannel.store import Store
 
 # Tests never reach a real model provider.
@@ -32,13 +33,12 @@ def _intent_model() -> None:
 
 @dataclass
 class Gateway:
+    """An open gateway (`rt`) served on a loopback test server (`client`)."""
+
+    rt: Running
     app: web.Application
     client: TestClient
     config: Config
-
-    @property
-    def rt(self) -> Runtime:
-        return self.app[RUNTIME]
 
     @property
     def loopback(self) -> LoopbackAdapter:
@@ -48,7 +48,6 @@ class Gateway:
 
     @property
     def store(self) -> Store:
-        assert self.rt.store is not None
         return self.rt.store
 
 
@@ -79,23 +78,59 @@ def make_config(tmp_path: Path, toml: str = "", *, engine: str = "echo",
     return config
 
 
+async def serve(config: Config) -> Gateway:
+    """Open a gateway for `config` and serve it on a loopback test server; `close(gw)`."""
+    running = await Running.open(config)
+    try:
+        app = build_app(running)
+        client = TestClient(TestServer(app))
+        await client.start_server()
+    except BaseException:
+        await running.close()
+        raise
+    return Gateway(running, app, client, config)
+
+
+async def close(gw: Gateway) -> None:
+    """As the daemon stops: the HTTP side first, then the gateway's parts."""
+    try:
+        await gw.client.close()
+    finally:
+        await gw.rt.close()
+
+
 @pytest.fixture
 async def gateway_factory(tmp_path: Path) -> AsyncIterator:  # type: ignore[type-arg]
-    clients: list[TestClient] = []
+    opened: list[Gateway] = []
 
     async def make(toml: str = "", **kw: object) -> Gateway:
         config = make_config(tmp_path, toml, **kw)  # type: ignore[arg-type]
-        app = build_app(config)
-        client = TestClient(TestServer(app))
-        await client.start_server()
-        clients.append(client)
-        return Gateway(app, client, config)
+        gw = await serve(config)
+        opened.append(gw)
+        return gw
 
     yield make
-    for c in reversed(clients):
-        await c.close()
+    for gw in reversed(opened):
+        await close(gw)
 
 
 @pytest.fixture
 async def gateway(gateway_factory) -> Gateway:  # type: ignore[no-untyped-def]
     return await gateway_factory()
+
+
+async def open_app(config: Config) -> web.Application:
+    """An open gateway's web app, not yet served (to mount more on it); `shut` closes both."""
+    running = await Running.open(config)
+    return build_app(running)
+
+
+async def shut(client: TestClient) -> None:
+    """Close a test client serving `open_app`'s app, then its gateway."""
+    from omnichannel.app import GATEWAY
+
+    running = client.server.app[GATEWAY]
+    try:
+        await client.close()
+    finally:
+        await running.close()

@@ -34,7 +34,6 @@ from omnichannel.adapters.discord.parse import (
     parse_interaction,
     parse_message,
 )
-from omnichannel.app import GatewayContext
 from omnichannel.channel import (
     AdapterAuthFailed,
     AdapterNotReady,
@@ -45,6 +44,7 @@ from omnichannel.channel import (
     RetryableDeliveryError,
     Role,
 )
+from omnichannel.gateway import GatewayContext
 from omnichannel.supervisor import State
 from tests.conftest import Gateway
 from tests.fake_discord import (

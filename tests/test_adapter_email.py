@@ -23,7 +23,6 @@ from omnichannel.adapters.email.config import EmailConfig
 from omnichannel.adapters.email.imap import Session
 from omnichannel.adapters.email.parse import Mail, from_bytes, noise, parse
 from omnichannel.adapters.email.state import MailState
-from omnichannel.app import GatewayContext, Runtime
 from omnichannel.channel import (
     AdapterNotReady,
     Inbound,
@@ -32,8 +31,10 @@ from omnichannel.channel import (
     Published,
     Role,
 )
+from omnichannel.gateway import Gateway as Runtime
+from omnichannel.gateway import GatewayContext
 from omnichannel.supervisor import State, Supervisor
-from tests.conftest import Gateway
+from tests.conftest import Gateway, close
 from tests.dovecot import PASSWORD, USER, Dovecot, dovecot_binary, self_signed
 from tests.support import ROOT, free_port, until
 
@@ -253,7 +254,7 @@ class Live:
         return adapter
 
     async def detach(self, gw: Gateway) -> None:
-        await gw.client.close()
+        await close(gw)  # as the daemon stops: HTTP, then the gateway with its store
         if self.sup is not None:
             await self.sup.stop()
         if self.adapter is not None:

@@ -24,7 +24,6 @@ from pydantic import ValidationError
 from omnichannel.adapters.slack import SlackAdapter, SlackConfig
 from omnichannel.adapters.slack.mrkdwn import blocks, render, sections
 from omnichannel.adapters.slack.parse import Scope, parse_action, parse_event, plain
-from omnichannel.app import GatewayContext
 from omnichannel.channel import (
     AdapterAuthFailed,
     AdapterNotReady,
@@ -35,6 +34,7 @@ from omnichannel.channel import (
     RetryableDeliveryError,
     Role,
 )
+from omnichannel.gateway import GatewayContext
 from omnichannel.supervisor import State
 from tests.conftest import Gateway
 from tests.fake_slack import (

@@ -33,7 +33,6 @@ from omnichannel.adapters.telegram.compose import (
 from omnichannel.adapters.telegram.parse import Me, ShapeError, parse
 from omnichannel.agent import Turn
 from omnichannel.agent.engine import Deps, new_customer_messages
-from omnichannel.app import GatewayContext
 from omnichannel.channel import (
     AdapterNotReady,
     Button,
@@ -44,6 +43,7 @@ from omnichannel.channel import (
     Role,
 )
 from omnichannel.conversation import Conversation, Message
+from omnichannel.gateway import GatewayContext
 from omnichannel.supervisor import State
 from tests.conftest import Gateway
 from tests.fake_telegram import (

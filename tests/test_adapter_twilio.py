@@ -23,7 +23,6 @@ from twilio.request_validator import RequestValidator
 
 from omnichannel.adapters.twilio import TwilioSMSAdapter, TwilioWhatsAppAdapter, sms
 from omnichannel.adapters.twilio.config import SMSConfig, WhatsAppConfig
-from omnichannel.app import GatewayContext, Runtime
 from omnichannel.channel import (
     AdapterNotReady,
     Inbound,
@@ -34,8 +33,10 @@ from omnichannel.channel import (
     Role,
     WindowClosedError,
 )
+from omnichannel.gateway import Gateway as Runtime
+from omnichannel.gateway import GatewayContext
 from omnichannel.supervisor import State, Supervisor
-from tests.conftest import Gateway
+from tests.conftest import Gateway, close
 from tests.support import ROOT, until
 
 SID = "AC" + "0123456789abcdef" * 2
@@ -154,7 +155,7 @@ class Harness:
     async def close(self) -> None:
         # The gateway first, as app.py orders it: lanes finish, the outbox drains into the
         # still-running channel; then the channel and its fake platform.
-        await self.gw.client.close()
+        await close(self.gw)
         await self.sup.stop()
         await self.adapter.stop()
         await self.fake.server.close()

@@ -31,7 +31,6 @@ from omnichannel.adapters.whatsapp_cloud import (
     template_param,
 )
 from omnichannel.adapters.whatsapp_cloud.parse import Status, parse
-from omnichannel.app import GatewayContext
 from omnichannel.channel import (
     AdapterNotReady,
     Button,
@@ -42,6 +41,7 @@ from omnichannel.channel import (
     Role,
     WindowClosedError,
 )
+from omnichannel.gateway import GatewayContext
 from omnichannel.supervisor import State
 from tests.conftest import Gateway
 from tests.support import ROOT, attach_adapter, detach_adapter, free_port

@@ -20,7 +20,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from omnichannel.agent.guardrails import ActionEntry
 from omnichannel.analytics.accounting import build, category, compute
 from omnichannel.analytics.cost import Prices
 from omnichannel.analytics.resolution import Kind, Pending, fin, outcome, zendesk
@@ -28,7 +27,7 @@ from omnichannel.analytics.revenue import influenced
 from omnichannel.analytics.settings import AnalyticsSettings
 from omnichannel.channel import Inbound
 from omnichannel.commerce import Address, Order, OrderItem, OrderStatus, Product, Promo, Variant
-from omnichannel.conversation import Button, Delivery, Owner, Role, Status
+from omnichannel.conversation import ActionEntry, Button, Delivery, Owner, Role, Status
 from omnichannel.store import OutMessage, Store, TurnWrite
 from omnichannel.store import analytics as sql
 from omnichannel.store.analytics import History
@@ -563,19 +562,19 @@ async def test_metrics_parse_with_prometheus_clients_own_parser(tmp_path: Path) 
 
     from omnichannel.adapters.loopback import LoopbackAdapter
     from omnichannel.analytics.metrics import metrics
-    from omnichannel.app import RUNTIME, build_app
+    from omnichannel.app import GATEWAY
     from omnichannel.channel import Outbound, RetryableDeliveryError
-    from tests.conftest import make_config
+    from tests.conftest import make_config, open_app, shut
 
-    app = build_app(make_config(tmp_path, "[outbox]\nmax_attempts = 2", engine="builtin"))
+    app = await open_app(make_config(tmp_path, "[outbox]\nmax_attempts = 2", engine="builtin"))
     if not any(r.canonical == "/metrics" for r in app.router.resources()):
         app.router.add_get("/metrics", metrics)  # what app.py mounts
     client = TestClient(TestServer(app))
     await client.start_server()
     try:
-        rt = app[RUNTIME]
+        rt = app[GATEWAY]
         loop = rt.adapters["loopback"]
-        assert isinstance(loop, LoopbackAdapter) and rt.store is not None
+        assert isinstance(loop, LoopbackAdapter)
         real_send = loop.send
         flaky: list[int] = []
 
@@ -614,7 +613,7 @@ async def test_metrics_parse_with_prometheus_clients_own_parser(tmp_path: Path) 
         assert resp.headers["Content-Type"].startswith("text/plain; version=0.0.4")
         body = await resp.text()
     finally:
-        await client.close()
+        await shut(client)
     families = {f.name: f for f in text_string_to_metric_families(body)}
 
     def value(sample: str, **labels: str) -> float:
@@ -688,19 +687,20 @@ async def dashboard(tmp_path: Path) -> AsyncIterator[Any]:
     from omnichannel.analytics.dashboard import setup_dashboard
     from omnichannel.analytics.passwords import hash_password
     from omnichannel.analytics.settings import DashboardSettings
-    from omnichannel.app import build_app
-    from tests.conftest import make_config
+    from omnichannel.app import GATEWAY
+    from tests.conftest import make_config, open_app, shut
 
-    app = build_app(make_config(tmp_path))
+    app = await open_app(make_config(tmp_path))
     settings = DashboardSettings(enabled=True, password_hash=hash_password(PASSWORD),
                                  max_failed_logins=3)
-    assert setup_dashboard(app, settings) and setup_dashboard(app, settings)  # idempotent
+    gw = app[GATEWAY]
+    assert setup_dashboard(app, gw, settings) and setup_dashboard(app, gw, settings)  # idempotent
     client = TestClient(TestServer(app), cookie_jar=CookieJar(unsafe=True))
     await client.start_server()
     try:
         yield client
     finally:
-        await client.close()
+        await shut(client)
 
 
 def _form_token(html: str) -> str:
@@ -758,10 +758,10 @@ async def test_dashboard_limits_failed_logins(dashboard: Any) -> None:
 
 
 async def test_dashboard_staff_actions_need_the_csrf_token(dashboard: Any) -> None:
-    from omnichannel.app import RUNTIME
+    from omnichannel.app import GATEWAY
 
     client = dashboard
-    rt = client.server.app[RUNTIME]
+    rt = client.server.app[GATEWAY]
     loop = rt.adapters["loopback"]
     hostile = '<script>window.__pwned=1</script><img src=x onerror="alert(1)">'
     published = await loop.say(hostile, chat_id="mallory")

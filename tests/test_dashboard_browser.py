@@ -42,12 +42,14 @@ from omnichannel.analytics.dashboard import setup_dashboard
 from omnichannel.analytics.settings import DashboardSettings
 from omnichannel.app import build_app
 from omnichannel.config import load
+from omnichannel.gateway import Gateway
 
 async def main():
     config = load(Path(sys.argv[1]))
-    app = build_app(config)
-    setup_dashboard(app, DashboardSettings(enabled=True, password_hash=sys.argv[2],
-                                           poll_seconds=1))
+    gw = await Gateway.open(config)
+    app = build_app(gw)
+    setup_dashboard(app, gw, DashboardSettings(enabled=True, password_hash=sys.argv[2],
+                                               poll_seconds=1))
     runner = web.AppRunner(app)
     await runner.setup()
     await web.TCPSite(runner, config.server.host, config.server.port).start()
@@ -55,6 +57,7 @@ async def main():
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     await stop.wait()
     await runner.cleanup()
+    await gw.close()
 
 asyncio.run(main())
 """

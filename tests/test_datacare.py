@@ -25,14 +25,13 @@ import pytest
 import sqlite_utils
 
 from omnichannel import config as config_mod
-from omnichannel.agent.guardrails import ActionEntry
-from omnichannel.agent.knowledge import Document, Section
 from omnichannel.channel import Inbound
 from omnichannel.config import Config
-from omnichannel.conversation import Delivery, Role
+from omnichannel.conversation import ActionEntry, Delivery, Role
 from omnichannel.datacare import commands, files
 from omnichannel.datacare.errors import BadBackup
 from omnichannel.datacare.retention import purge, retention_loop
+from omnichannel.knowledge.model import Document, Section
 from omnichannel.store import DB_NAME, OutMessage, Store, TurnWrite, snapshot
 from omnichannel.store import datacare as records
 from omnichannel.store.schema import MIGRATIONS

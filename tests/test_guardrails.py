@@ -170,7 +170,7 @@ async def test_caps_are_checked_again_when_the_confirmed_write_runs(shop, base) 
             "payment_method_id": order["payment_history"][0]["payment_method_id"]}
     asked = await t.call("return_delivered_order_items", args)
     assert asked.confirmation is not None and f"{price:.2f}" in asked.confirmation.summary
-    from omnichannel.agent.guardrails import ActionEntry
+    from omnichannel.conversation import ActionEntry
 
     await store.ledger(1).record(ActionEntry("refund_order", {}, "ok", "staff",
                                              customer_id=order["user_id"], order_id="#other",

@@ -9,12 +9,12 @@ import pytest
 import omnichannel.i18n as i18n
 from omnichannel.agent import answers, builtin, catalog
 from omnichannel.agent.engine import Deps
-from omnichannel.agent.knowledge import Passage
 from omnichannel.agent.turn import HandoffReason
 from omnichannel.agent.understanding import Prediction, Reading
 from omnichannel.agent.voice import Voice
 from omnichannel.commerce import Promo
 from omnichannel.conversation import Conversation, Message, Role
+from omnichannel.knowledge.model import Passage
 
 PASSAGE = Passage(title="Shipping", heading="Costs",
                   body="Standard shipping is free on orders over $50. Express costs $15.",

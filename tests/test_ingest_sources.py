@@ -20,8 +20,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from omnichannel.agent.knowledge import parse_transcript
 from omnichannel.ingest.files import load_bytes, title_from_name
+from omnichannel.ingest.parsers import parse_transcript
 from omnichannel.ingest.sources import SourceError, ingest
 from omnichannel.ingest.webparse import canonical, parse_sitemap
 from omnichannel.store import Store

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from omnichannel.agent.knowledge import builtin_helpcenter, load_document, parse_html
+from omnichannel.ingest.parsers import load_document, parse_html
+from omnichannel.knowledge.model import builtin_helpcenter
 from omnichannel.store import Store
 from omnichannel.store.knowledge import fts_query
 from tests.support import ROOT
@@ -80,8 +81,8 @@ def test_ingest_command_reports_progress_and_bad_files(tmp_path: Path) -> None:
 
 
 async def test_configured_knowledge_paths_sync_at_start(tmp_path: Path) -> None:
-    from omnichannel.app import index_knowledge
     from omnichannel.config import parse
+    from omnichannel.gateway import index_knowledge
 
     docs = tmp_path / "docs"
     docs.mkdir()

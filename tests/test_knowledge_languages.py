@@ -8,13 +8,15 @@ from pathlib import Path
 import pytest
 
 import omnichannel.i18n as i18n
-from omnichannel.agent.knowledge import Passage, builtin_helpcenter, load_document, rerank
 from omnichannel.agent.retrieval import Multilingual
-from omnichannel.agent.stemming import PREFIX, stem
-from omnichannel.app import index_knowledge
 from omnichannel.config import Config
-from omnichannel.ingest.language import decide, from_path
+from omnichannel.gateway import index_knowledge
+from omnichannel.ingest.parsers import load_document
 from omnichannel.ingest.sources import ingest_path
+from omnichannel.knowledge.language import decide, from_path
+from omnichannel.knowledge.model import Passage, builtin_helpcenter
+from omnichannel.knowledge.ranking import rerank
+from omnichannel.knowledge.stemming import PREFIX, stem
 from omnichannel.store import Store
 from omnichannel.store import knowledge as knowledge_sql
 from omnichannel.store.knowledge import KnowledgeIndex, fts_query

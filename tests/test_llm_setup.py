@@ -87,7 +87,7 @@ def test_a_missing_package_is_named_with_both_install_commands(
 
 def test_building_the_llm_engine_without_the_extra_is_a_config_error(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from omnichannel.app import engine_for
+    from omnichannel.gateway import engine_for
 
     config = make_config(tmp_path, '[models.routine]\nmodel = "openai/some-model"\n',
                          engine="auto")

@@ -130,3 +130,38 @@ async def test_typing_shows_only_when_the_answer_takes_a_while(gateway) -> None:
     await gateway.loopback.say("slow")
     await gateway.loopback.reply()
     assert gateway.loopback.typing_events == ["shopper"]
+
+
+async def _outbox_texts(gw, conversation_id: int) -> list[str]:  # type: ignore[no-untyped-def]
+    def rows(conn):  # type: ignore[no-untyped-def]
+        return [r[0] for r in conn.execute(
+            "SELECT text FROM outbox WHERE conversation_id = ? ORDER BY id", (conversation_id,))]
+    return await gw.store.db.read(rows)
+
+
+async def test_replies_are_cut_by_the_channels_declared_limit_while_it_is_not_connected(
+        gateway) -> None:  # type: ignore[no-untyped-def]
+    """Discord and Twilio WhatsApp are not running here (as while they reconnect): a long
+    reply is still stored in pieces each platform accepts (2,000 and 1,600), not 4,096."""
+    from omnichannel.channel import Inbound
+    from tests.support import until
+
+    long = " ".join(f"word{i}" for i in range(900))  # ~7,000 characters
+    for channel, limit in (("discord", 2000), ("whatsapp", 1600)):
+        pub = await gateway.rt.router.publish(Inbound(channel, "default", f"e-{channel}",
+                                                      "chat-1", "user-1", long))
+        await until(lambda p=pub: _outbox_texts(gateway, p.conversation_id))
+        agent = await _outbox_texts(gateway, pub.conversation_id)
+        assert " ".join(agent).split() == long.split()
+        assert max(len(t) for t in agent) <= limit < 4096
+        staff = await gateway.rt.router.say(pub.conversation_id, long)
+        assert len(staff) == len(agent)  # the same cut for a reply queued outside a turn
+        every = await _outbox_texts(gateway, pub.conversation_id)
+        assert max(len(t) for t in every) <= limit
+
+
+async def test_say_refuses_an_unknown_conversation(gateway) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    with pytest.raises(LookupError, match="no conversation #999"):
+        await gateway.rt.router.say(999, "hello")

@@ -200,13 +200,13 @@ async def dashboard_client(tmp_path, toml: str):  # type: ignore[no-untyped-def]
     from omnichannel.analytics.dashboard import setup_dashboard
     from omnichannel.analytics.passwords import hash_password
     from omnichannel.analytics.settings import DashboardSettings
-    from omnichannel.app import build_app
-    from tests.conftest import make_config
+    from omnichannel.app import GATEWAY
+    from tests.conftest import make_config, open_app
     from tests.test_analytics import _form_token
 
-    app = build_app(make_config(tmp_path, toml, engine="builtin"))
-    assert setup_dashboard(app, DashboardSettings(enabled=True,
-                                                  password_hash=hash_password(PASSWORD)))
+    app = await open_app(make_config(tmp_path, toml, engine="builtin"))
+    assert setup_dashboard(app, app[GATEWAY], DashboardSettings(
+        enabled=True, password_hash=hash_password(PASSWORD)))
     client = TestClient(TestServer(app), cookie_jar=CookieJar(unsafe=True))
     await client.start_server()
     login = await client.get("/dashboard/login")
@@ -216,12 +216,13 @@ async def dashboard_client(tmp_path, toml: str):  # type: ignore[no-untyped-def]
 
 
 async def test_dashboard_shows_translations_and_translates_a_reply(tmp_path, llm) -> None:  # type: ignore[no-untyped-def]
-    from omnichannel.app import RUNTIME
+    from omnichannel.app import GATEWAY
+    from tests.conftest import shut
     from tests.test_analytics import _form_token
 
     client = await dashboard_client(tmp_path, models_toml(llm))
     try:
-        rt = client.server.app[RUNTIME]
+        rt = client.server.app[GATEWAY]
         loop = rt.adapters["loopback"]
         pub = await loop.say("Quiero hablar con una persona, por favor", chat_id="ana")
         await loop.reply("ana")
@@ -252,16 +253,17 @@ async def test_dashboard_shows_translations_and_translates_a_reply(tmp_path, llm
         assert len(staff) == 1
         assert loop.queue("ana").empty()
     finally:
-        await client.close()
+        await shut(client)
 
 
 async def test_without_an_llm_the_dashboard_offers_no_translation(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from omnichannel.app import RUNTIME
+    from omnichannel.app import GATEWAY
+    from tests.conftest import shut
     from tests.test_analytics import _form_token
 
     client = await dashboard_client(tmp_path, "")
     try:
-        rt = client.server.app[RUNTIME]
+        rt = client.server.app[GATEWAY]
         loop = rt.adapters["loopback"]
         pub = await loop.say("Quiero hablar con una persona, por favor", chat_id="ana")
         await loop.reply("ana")
@@ -274,4 +276,4 @@ async def test_without_an_llm_the_dashboard_offers_no_translation(tmp_path) -> N
         assert plain.status == 303 and plain.headers["Location"].endswith("?done=reply")
         assert (await loop.reply("ana")).text == "Hello!"
     finally:
-        await client.close()
+        await shut(client)

@@ -95,7 +95,7 @@ def test_missing_extra_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 async def test_a_connection_lost_after_start_shows_on_readyz_until_back(gateway) -> None:  # type: ignore[no-untyped-def]
-    from omnichannel.app import GatewayContext
+    from omnichannel.gateway import GatewayContext
 
     ctx = GatewayContext(gateway.rt, "loopback")
 

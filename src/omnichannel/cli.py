@@ -113,7 +113,7 @@ def _with_store(config: Config, fn: Callable[..., Awaitable[int]]) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from omnichannel.app import index_knowledge
+    from omnichannel.gateway import index_knowledge
 
     config = _load(args.config)
 

@@ -91,3 +91,16 @@ class Message:
     buttons: tuple[Button, ...] = ()
     button_value: str | None = None
     created_at: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class ActionEntry:
+    """One tool call as recorded: who it was for, what it did, who confirmed it."""
+
+    tool: str
+    args: dict[str, object]
+    outcome: str
+    approved_by: str | None
+    customer_id: str | None = None
+    order_id: str | None = None
+    refund: float = 0.0

@@ -29,6 +29,7 @@ from omnichannel.agent.intents import is_goodbye, is_thanks, redact_cards
 from omnichannel.agent.tools import ToolBox
 from omnichannel.channel import (
     Adapter,
+    Capabilities,
     ChatHistory,
     HistoryItem,
     Inbound,
@@ -43,6 +44,7 @@ from omnichannel.hours import handoff_notice
 from omnichannel.i18n import detect
 from omnichannel.logs import conversation_var
 from omnichannel.outbox import Outbox
+from omnichannel.registry import AdapterUnavailable, load_class
 from omnichannel.store import DraftWrite, OutMessage, PendingTurn, Store, TurnWrite
 
 log = logging.getLogger(__name__)
@@ -57,6 +59,9 @@ CSAT_THANKS = _("Thank you for your rating!")
 SMALL_TALK = ("greeting", "thanks", "goodbye", "echo")
 CSAT_TEXT = _("Did we solve it? Please rate this conversation from 1 (poor) to 5 (great). "
               "Reply with a number.")
+# A channel whose adapter is not installed (its rows wait for it): the strictest common
+# limit, so what is stored fits every platform we know (Twilio's 1,600 is the smallest).
+UNKNOWN_CHANNEL = Capabilities(max_text_length=1600)
 # A stream of messages (or of typing signals) cannot postpone its answer forever.
 MAX_DEBOUNCE_WAIT = 10.0
 # Show "typing" only when an answer takes long enough for the shopper to wonder.
@@ -137,6 +142,7 @@ class Router:
         *,
         commerce: Commerce | None = None,
         policy: Policy | None = None,
+        owned: Callable[[str], Adapter | None] | None = None,
     ) -> None:
         self.config = config
         self.commerce = commerce
@@ -145,6 +151,9 @@ class Router:
         self.engine = engine
         self.deps = deps
         self._adapter = adapters
+        # The adapter instance the gateway owns for a channel, connected or not.
+        self._owned = owned or adapters
+        self._declared: dict[str, Capabilities] = {}
         self.outbox = Outbox(store, adapters, config.outbox)
         self.lanes: dict[int, Lane] = {}
         # The conversation whose lane a chat's typing signals hold (only while it has one).
@@ -152,6 +161,47 @@ class Router:
         self.turns = 0
         # Called after a handoff or a new pending draft (the staff console wakes up).
         self.staff_listeners: list[Callable[[], None]] = []
+
+    def reconfigure(self, config: Config, engine: Engine, deps: Deps, policy: Policy) -> None:
+        """A reload: later turns use the new config, engine, knowledge, voice and guardrails;
+        lanes and the outbox keep running (turns in progress finish with the old ones)."""
+        self.config, self.engine, self.deps, self.policy = config, engine, deps, policy
+        self.outbox.config = config.outbox
+
+    def capabilities(self, channel: str) -> Capabilities:
+        """What `channel` declares it can carry: its adapter class's attributes, from the
+        registry (the instance's when it declares its own), whether or not it is connected
+        now. A reply written while Discord reconnects is still cut at Discord's 2,000."""
+        adapter = self._owned(channel)
+        if adapter is not None:
+            return adapter.capabilities
+        if channel not in self._declared:
+            try:
+                self._declared[channel] = load_class(channel).capabilities
+            except AdapterUnavailable:
+                self._declared[channel] = UNKNOWN_CHANNEL
+        return self._declared[channel]
+
+    async def say(self, conversation_id: int, text: str, *, role: Role = Role.STAFF,
+                  buttons: tuple[Button, ...] = (), owner: Owner | None = None) -> list[int]:
+        """Queue a message outside a turn (staff replies, notices, approved drafts): stored
+        and chunked by the channel's declared limits in one transaction (`owner` moves the
+        conversation too), then handed to the outbox. The only way to send outside a turn."""
+        conv = await self.store.conversation(conversation_id)
+        if conv is None:
+            raise LookupError(f"no conversation #{conversation_id}")
+        caps = self.capabilities(conv.channel)
+        out = _out(role, text, buttons, caps.max_text_length,
+                   caps.max_buttons if caps.buttons else 0)
+        ids = await self.store.queue_message(conversation_id, role, out.text, out.chunks, owner)
+        self.outbox.kick(conversation_id, ids)
+        return ids
+
+    def csat_question(self, channel: str, language: str | None = None) -> OutMessage:
+        """The rating question for `channel`, in `language` (staff resolve outside a turn)."""
+        caps = self.capabilities(channel)
+        with i18n.using(language or self.config.brand.language):
+            return csat_message(caps.max_text_length, caps.max_buttons if caps.buttons else 0)
 
     # inbound side
     async def publish(self, inbound: Inbound) -> Published:
@@ -261,8 +311,8 @@ class Router:
                 await asyncio.gather(typing, return_exceptions=True)
         self.turns += 1
         turn, draft = self._autonomy(turn, tools)
-        limit = adapter.capabilities.max_text_length if adapter else 4096
-        max_buttons = adapter.capabilities.max_buttons if adapter else 0
+        caps = self.capabilities(conv.channel)
+        limit, max_buttons = caps.max_text_length, caps.max_buttons if caps.buttons else 0
         messages: list[OutMessage] = []
         if turn.text and draft is None:
             messages.append(_out(Role.AGENT, turn.text, turn.buttons, limit, max_buttons))
@@ -320,7 +370,7 @@ class Router:
             return False
         score = int(value[5:])
         rated = await self.store.rate(conv.id, score)
-        limit = adapter.capabilities.max_text_length if adapter else 4096
+        limit = self.capabilities(conv.channel).max_text_length
         messages = [_out(Role.SYSTEM, _(CSAT_THANKS), (), limit, 0)] if rated else []
         ids = await self.store.commit_turn(TurnWrite(conv.id, pending.journal_ids, messages,
                                                      owner_epoch=conv.owner_epoch))
@@ -416,12 +466,8 @@ def csat_message(limit: int, max_buttons: int) -> OutMessage:
 
 
 def csat_for(router: Router, channel: str, language: str | None = None) -> OutMessage:
-    """The rating question for a channel, in the conversation's language (staff resolve
-    outside a turn, so the language is given)."""
-    adapter = router._adapter(channel)
-    with i18n.using(language or router.config.brand.language):
-        return csat_message(adapter.capabilities.max_text_length if adapter else 4096,
-                            adapter.capabilities.max_buttons if adapter else 0)
+    """The rating question for a channel, in the conversation's language."""
+    return router.csat_question(channel, language)
 
 
 def _closing(history: Sequence[Message]) -> bool:
@@ -446,16 +492,15 @@ def _out(
 
 def chunks_for_reply(router: Router, channel: str, text: str,
                      buttons: tuple[Button, ...]) -> list[tuple[str, tuple[Button, ...]]]:
-    """An agent message's chunks for `channel` (the running adapter's limits)."""
-    adapter = router._adapter(channel)
-    limit = adapter.capabilities.max_text_length if adapter else 4096
-    max_buttons = adapter.capabilities.max_buttons if adapter else 0
-    return _out(Role.AGENT, text, buttons, limit, max_buttons).chunks
+    """An agent message's chunks for `channel` (its declared limits)."""
+    caps = router.capabilities(channel)
+    return _out(Role.AGENT, text, buttons, caps.max_text_length,
+                caps.max_buttons if caps.buttons else 0).chunks
 
 
 def chunks_for(
     adapter: Adapter | type[Adapter] | None, text: str
 ) -> list[tuple[str, tuple[Button, ...]]]:
     """Chunk a staff or system text for a channel (used by the console and the CLI)."""
-    return _out(Role.STAFF, text, (), adapter.capabilities.max_text_length if adapter else 4096,
-                0).chunks
+    caps = adapter.capabilities if adapter is not None else UNKNOWN_CHANNEL
+    return _out(Role.STAFF, text, (), caps.max_text_length, 0).chunks

@@ -15,15 +15,9 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 import omnichannel.i18n as i18n
-from omnichannel.agent.knowledge import (
-    KnowledgeSource,
-    Passage,
-    Ranked,
-    builtin_helpcenter,
-    query_terms,
-    rerank,
-)
 from omnichannel.agent.understanding import entities
+from omnichannel.knowledge.model import KnowledgeSource, Passage, builtin_helpcenter
+from omnichannel.knowledge.ranking import Ranked, query_terms, rerank
 
 _ = i18n.translator("agent")
 

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from omnichannel.agent.knowledge import KnowledgeSource
 from omnichannel.agent.tools import ToolBox
 from omnichannel.agent.turn import Turn
 from omnichannel.agent.voice import Voice
 from omnichannel.conversation import Conversation, Message, Role
+from omnichannel.knowledge.model import KnowledgeSource
 
 
 @dataclass(frozen=True, slots=True)

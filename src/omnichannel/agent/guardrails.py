@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
+from omnichannel.conversation import ActionEntry
+
 
 class Verification(StrEnum):
     """How the shopper proved who they are."""
@@ -103,19 +105,6 @@ class ActionRecorder(Protocol):
 
     async def record(self, entry: ActionEntry) -> None: ...
     async def done_tools(self) -> set[str]: ...
-
-
-@dataclass(frozen=True, slots=True)
-class ActionEntry:
-    """One tool call as recorded: who it was for, what it did, who confirmed it."""
-
-    tool: str
-    args: dict[str, object]
-    outcome: str
-    approved_by: str | None
-    customer_id: str | None = None
-    order_id: str | None = None
-    refund: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,6 @@ from omnichannel.agent import intents, modelnotes, understanding
 from omnichannel.agent.builtin import BuiltinEngine
 from omnichannel.agent.claims import claims, unbacked
 from omnichannel.agent.engine import Deps, new_customer_messages
-from omnichannel.agent.knowledge import rerank
 from omnichannel.agent.llmsetup import register_prices
 from omnichannel.agent.modelclient import (
     Completion,
@@ -45,6 +44,7 @@ from omnichannel.agent.turn import Handoff, HandoffReason, ModelFailure, Turn, U
 from omnichannel.agent.understanding.confirm import is_no, is_yes
 from omnichannel.commerce import CommerceError, Customer, Order
 from omnichannel.conversation import Button, Conversation, Message
+from omnichannel.knowledge.ranking import rerank
 
 __all__ = ["LLMEngine", "LLMState", "ModelClient", "ModelSpec"]
 

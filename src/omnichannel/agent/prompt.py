@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import omnichannel.i18n as i18n
-from omnichannel.agent.knowledge import Passage
 from omnichannel.agent.voice import Voice
 from omnichannel.commerce import Customer, Order
 from omnichannel.conversation import Message, Role
+from omnichannel.knowledge.model import Passage
 
 POLICY = """Rules you must follow:
 - Use the tools for every fact about orders, products and customers; never invent one.

@@ -19,7 +19,8 @@ from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Any, Protocol
 
 import omnichannel.i18n as i18n
-from omnichannel.agent.knowledge import Passage, rerank
+from omnichannel.knowledge.model import Passage
+from omnichannel.knowledge.ranking import rerank
 
 RRF_K = 60
 # A passage in the shopper's language is good enough to keep from this share of the

@@ -18,7 +18,6 @@ from typing import Any
 
 import omnichannel.i18n as i18n
 from omnichannel.agent.guardrails import (
-    ActionEntry,
     ActionRecorder,
     Confirmation,
     Policy,
@@ -43,6 +42,7 @@ from omnichannel.commerce import (
     Product,
     Promo,
 )
+from omnichannel.conversation import ActionEntry
 
 _ = i18n.translator("orders")
 NOT_YOURS = _("that order was not found among the verified customer's orders")

@@ -21,7 +21,6 @@ from omnichannel.analytics.revenue import Revenue, influenced
 from omnichannel.analytics.settings import AnalyticsSettings
 from omnichannel.commerce import Commerce
 from omnichannel.store import Store
-from omnichannel.store import analytics as sql
 from omnichannel.store.analytics import History
 
 
@@ -164,7 +163,7 @@ async def build(store: Store, settings: AnalyticsSettings, *, since: float,
                 until: float | None = None, now: float | None = None,
                 prices: Prices | None = None, commerce: Commerce | None = None) -> Report:
     """Read the period's conversations and compute the report (revenue with a backend)."""
-    histories = await store.db.read(sql.histories, since, until)
+    histories = await store.histories(since, until)
     report = compute(histories, settings, since=since, until=until, now=now, prices=prices)
     if commerce is not None:
         report.revenue = await influenced(histories, commerce, settings.attribution_days)

@@ -14,6 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
+from omnichannel.analytics.process import process
 from omnichannel.store import analytics as sql
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -184,10 +185,6 @@ def _process(x: Exposition, rt: Any) -> None:
 
 async def metrics(request: web.Request) -> web.Response:
     """GET /metrics."""
-    from omnichannel.app import RUNTIME  # app.py mounts this handler: import at call time
-
-    rt = request.app[RUNTIME]
-    if rt.store is None:
-        raise web.HTTPServiceUnavailable(text="the store is not open yet")
-    snap = await rt.store.db.read(sql.metrics_snapshot)
+    rt = process(request)
+    snap = await rt.store.metrics_snapshot()
     return web.Response(body=render(snap, rt).encode(), headers={"Content-Type": CONTENT_TYPE})

@@ -21,10 +21,13 @@ import urllib.request
 from dataclasses import asdict, dataclass
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from omnichannel import config as config_mod
 from omnichannel.config import Config, ConfigError
+
+if TYPE_CHECKING:
+    from omnichannel.gateway import Gateway
 
 Level = Literal["ok", "warn", "fail"]
 EXIT = {"ok": 0, "warn": 1, "fail": 2}
@@ -216,7 +219,7 @@ async def _store(r: Report, config: Config) -> None:
     try:
         await asyncio.to_thread(store.open)
         version = await store.schema_version()
-        r.add("store", "ok", f"{store.db.path} (integrity ok, schema v{version} of "
+        r.add("store", "ok", f"{store.path} (integrity ok, schema v{version} of "
               f"{len(MIGRATIONS)})")
         docs = await store.document_count()
         r.add("knowledge", "ok" if docs else "warn", f"{docs} documents",
@@ -251,41 +254,51 @@ def _readyz(config: Config) -> dict[str, Any] | None:
 
 async def _probe_channels(r: Report, config: Config, channels: dict[str, Any]) -> None:
     """Start each enabled adapter once, as the daemon would, then stop it."""
-    from omnichannel.app import GatewayContext, Runtime
-    from omnichannel.channel import AdapterAuthFailed, AdapterNotReady
+    from omnichannel.gateway import Gateway
 
     with tempfile.TemporaryDirectory(prefix="omnichannel-doctor-") as tmp:
         probe_config = config.model_copy(deep=True)
         probe_config.store.state_dir = Path(tmp)  # no adapter state touched
-        rt = Runtime(config=probe_config)
-        for name, (cls, settings) in channels.items():
-            adapter = cls(settings)
-            try:
-                await asyncio.wait_for(adapter.start(GatewayContext(rt, name)), 30)
-                r.add(f"channel {name}", "ok", "credentials accepted (probed now)")
-                probe = getattr(adapter, "probe", None)  # a second leg (email's SMTP)
-                if probe is not None:
-                    try:
-                        r.add(f"channel {name} (send)", "ok", await asyncio.wait_for(probe(),
-                                                                                      30))
-                    except Exception as exc:
-                        r.add(f"channel {name} (send)", "fail",
-                              f"{type(exc).__name__}: {str(exc)[:200]}",
-                              "check the SMTP host, port, security and login")
-            except AdapterAuthFailed as exc:
-                r.add(f"channel {name}", "fail", f"credentials refused: {exc}",
-                      f"check the token / password in [channels.{name}]")
-            except (AdapterNotReady, TimeoutError, OSError) as exc:
-                r.add(f"channel {name}", "fail", f"unreachable: {exc}",
-                      "check the network, the host and the port")
-            except Exception as exc:
-                r.add(f"channel {name}", "fail", f"{type(exc).__name__}: {exc}",
-                      "see the log; report a bug if it persists")
-            finally:
+        probe_config.commerce.backend = "none"  # the shop has its own line
+        probe_config.agent.engine = "echo"  # and so has the model
+        gw = await Gateway.open(probe_config, channels={}, background=False, knowledge=False)
+        try:
+            await _probe_each(r, gw, channels)
+        finally:
+            await gw.close()
+
+
+async def _probe_each(r: Report, gw: Gateway, channels: dict[str, Any]) -> None:
+    from omnichannel.channel import AdapterAuthFailed, AdapterNotReady
+
+    for name, (cls, settings) in channels.items():
+        adapter = cls(settings)
+        try:
+            await asyncio.wait_for(adapter.start(gw.context(name)), 30)
+            r.add(f"channel {name}", "ok", "credentials accepted (probed now)")
+            probe = getattr(adapter, "probe", None)  # a second leg (email's SMTP)
+            if probe is not None:
                 try:
-                    await adapter.stop()
-                except Exception:  # noqa: S110 - the probe result stands either way
-                    pass
+                    r.add(f"channel {name} (send)", "ok", await asyncio.wait_for(probe(),
+                                                                                  30))
+                except Exception as exc:
+                    r.add(f"channel {name} (send)", "fail",
+                          f"{type(exc).__name__}: {str(exc)[:200]}",
+                          "check the SMTP host, port, security and login")
+        except AdapterAuthFailed as exc:
+            r.add(f"channel {name}", "fail", f"credentials refused: {exc}",
+                  f"check the token / password in [channels.{name}]")
+        except (AdapterNotReady, TimeoutError, OSError) as exc:
+            r.add(f"channel {name}", "fail", f"unreachable: {exc}",
+                  "check the network, the host and the port")
+        except Exception as exc:
+            r.add(f"channel {name}", "fail", f"{type(exc).__name__}: {exc}",
+                  "see the log; report a bug if it persists")
+        finally:
+            try:
+                await adapter.stop()
+            except Exception:  # noqa: S110 - the probe result stands either way
+                pass
 
 
 def _public_url(r: Report, config: Config) -> None:

@@ -19,10 +19,7 @@ from omnichannel.datacare import files, ledger
 from omnichannel.datacare.errors import UnknownContact
 from omnichannel.datacare.lock import daemon_stopped
 from omnichannel.store import DB_NAME, Store, snapshot
-from omnichannel.store import datacare as records
 from omnichannel.store.datacare import ContactMatch, Erased, Footprint, email_of, phone_of
-from omnichannel.store.db import Database
-from omnichannel.store.schema import migrate
 
 EXPORT_FORMAT = "omnichannel-contact-export/1"
 
@@ -37,14 +34,14 @@ def lookup_values(query: str) -> list[str]:
 
 
 async def find(store: Store, query: str) -> list[ContactMatch]:
-    return await store.db.read(records.find_contacts, lookup_values(query))
+    return await store.find_contacts(lookup_values(query))
 
 
 async def export_contact(store: Store, config: Config, contact_id: int,
                          now: float | None = None) -> dict[str, object]:
     """The contact export document (JSON-ready)."""
-    doc = await store.db.read(records.export, contact_id)
-    fp = await store.db.read(records.footprint, contact_id)
+    doc = await store.contact_export(contact_id)
+    fp = await store.footprint(contact_id)
     if doc is None or fp is None:
         raise UnknownContact(f"no contact #{contact_id} in {config.store.state_dir}")
     found = await asyncio.to_thread(_files_of, config, fp)
@@ -91,7 +88,7 @@ class ErasureReport:
 
 
 async def footprint(store: Store, contact_id: int) -> Footprint:
-    fp = await store.db.read(records.footprint, contact_id)
+    fp = await store.footprint(contact_id)
     if fp is None:
         raise UnknownContact(f"no contact #{contact_id}")
     return fp
@@ -106,7 +103,7 @@ async def erase_contact(config: Config, contact_id: int,
         store = Store(state_dir, synchronous=config.store.synchronous)
         await asyncio.to_thread(store.open)
         try:
-            fp = await store.db.read(records.footprint, contact_id)
+            fp = await store.footprint(contact_id)
             if fp is None:
                 raise UnknownContact(f"no contact #{contact_id} in {state_dir}")
             await asyncio.to_thread(files.check_readable, config)
@@ -114,10 +111,10 @@ async def erase_contact(config: Config, contact_id: int,
             # erasure again finds everything it needs, so an interrupted one can be finished.
             await asyncio.to_thread(ledger.record, state_dir, fp, now)
             gone = await asyncio.to_thread(erase_files, config, fp)
-            rows = await store.db.write(records.erase, fp, now)
+            rows = await store.erase(fp, now)
         finally:
             await asyncio.to_thread(store.close)
-        await asyncio.to_thread(snapshot.compact, store.db.path)
+        await asyncio.to_thread(snapshot.compact, store.path)
         copies = []
         for copy in _set_aside_databases(state_dir):
             for other in await asyncio.to_thread(reapply, copy, state_dir, now):
@@ -132,17 +129,17 @@ async def erase_contact(config: Config, contact_id: int,
 def reapply(db_path: Path, state_dir: Path, now: float) -> list[Footprint]:
     """Erase again, in the database at `db_path`, every contact the ledger covers (a restored
     backup or a set-aside copy). The daemon must be stopped; returns what was erased."""
-    db = Database(db_path)
-    db.open(migrate)
+    store = Store.at(db_path)
+    store.open()
     erased: list[Footprint] = []
     try:
-        for contact_id in ledger.matching(state_dir, db.read_sync(records.identifiers)):
-            fp = db.read_sync(records.footprint, contact_id)
+        for contact_id in ledger.matching(state_dir, store.identifiers_sync()):
+            fp = store.footprint_sync(contact_id)
             if fp is not None:
-                db.write_sync(records.erase, fp, now)
+                store.erase_sync(fp, now)
                 erased.append(fp)
     finally:
-        db.close()
+        store.close()
     if erased:
         snapshot.compact(db_path)
     return erased
@@ -177,7 +174,7 @@ def _files_of(config: Config, fp: Footprint) -> dict[str, object]:
                     if cid in chats or str(chat.get("address", "")).lower() in fp.emails]
     opted_out = []
     for path in files.opt_out_files(state_dir):
-        entries = {records.phone_of(str(e), True) for e in json.loads(path.read_text())}
+        entries = {phone_of(str(e), True) for e in json.loads(path.read_text())}
         opted_out += sorted(p for p in fp.phones if p in entries)
     return {"media": [str(p) for p in media], "sms_full_replies": [str(p) for p in pages],
             "email_threads": threads, "sms_opted_out": opted_out}

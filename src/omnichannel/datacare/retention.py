@@ -22,7 +22,6 @@ from omnichannel.config import Config
 from omnichannel.datacare import files
 from omnichannel.datacare.errors import DataCareError
 from omnichannel.store import Store
-from omnichannel.store import datacare as records
 
 log = logging.getLogger(__name__)
 DAY = 86400.0
@@ -55,13 +54,13 @@ async def purge(store: Store, config: Config, *, days: int | None = None,
                             "set message_days or pass --days")
     cutoff = (time.time() if now is None else now) - days * DAY
     report = PurgeReport(cutoff=cutoff, dry_run=dry_run)
-    for table in await store.db.read(records.purge_tables):
+    for table in await store.purge_tables():
         if dry_run:
-            report.rows[table] = await store.db.read(records.purge_count, table, cutoff)
+            report.rows[table] = await store.purge_count(table, cutoff)
             continue
         total, after = 0, 0
         while True:
-            n, after = await store.db.write(records.purge_step, table, cutoff, after, BATCH)
+            n, after = await store.purge_step(table, cutoff, after, BATCH)
             total += n
             if n < BATCH:
                 break

@@ -17,9 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree as ET
 
-from omnichannel.agent.knowledge import (
-    Document,
-    Section,
+from omnichannel.ingest.parsers import (
     decode_text,
     make_sections,
     parse_html,
@@ -27,9 +25,9 @@ from omnichannel.agent.knowledge import (
     parse_text,
     parse_transcript,
     tagged_language,
-    with_language,
 )
-from omnichannel.ingest import language
+from omnichannel.knowledge import language
+from omnichannel.knowledge.model import Document, Section, with_language
 
 TEXT = {".md", ".markdown", ".html", ".htm", ".txt"}
 CAPTIONS = {".vtt", ".srt", ".sbv"}
@@ -62,7 +60,7 @@ def title_from_name(name: str) -> str:
 
 
 def load_bytes(name: str, raw: bytes, source: str, default_language: str = "en") -> Document:
-    """Parse one file's bytes by its extension, in the language `ingest.language` settles
+    """Parse one file's bytes by its extension, in the language `knowledge.language` settles
     (`default_language` when nothing tells). Raises ValueError."""
     suffix = PurePosixPath(name).suffix.lower()
     fallback = title_from_name(name)

@@ -19,10 +19,11 @@ from typing import Protocol
 
 import aiohttp
 
-from omnichannel.agent.knowledge import Document, parse_html, tagged_language, with_language
 from omnichannel.ingest import files
-from omnichannel.ingest import language as lang_rule
+from omnichannel.ingest.parsers import parse_html, tagged_language
 from omnichannel.ingest.web import Crawler, CrawlError, Failed, Gone, Page
+from omnichannel.knowledge import language as lang_rule
+from omnichannel.knowledge.model import Document, with_language
 
 Progress = Callable[[int, int, str], None]
 
@@ -77,7 +78,7 @@ async def ingest(
     language: str = "en",
 ) -> Report:
     """Ingest one root. Raises SourceError when it cannot be read at all. `language` is the
-    shop's: documents whose language nothing tells (ingest.language) are taken as it."""
+    shop's: documents whose language nothing tells (knowledge.language) are taken as it."""
     if is_url(target):
         return await ingest_site(index, target, max_pages=max_pages, delay=delay,
                                  progress=progress, session=session, language=language)

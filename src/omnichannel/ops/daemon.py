@@ -29,11 +29,11 @@ from pathlib import Path
 from aiohttp import web
 
 from omnichannel import config as config_mod
-from omnichannel.app import RUNTIME, Runtime, build_app, engine_for, make_router
+from omnichannel.app import build_app
 from omnichannel.config import Config, ConfigError
+from omnichannel.gateway import Gateway
 from omnichannel.ops.lock import InstanceLock
 from omnichannel.ops.notify import Notifier
-from omnichannel.registry import channel_settings
 from omnichannel.supervisor import State
 
 log = logging.getLogger(__name__)
@@ -41,8 +41,8 @@ READY_WAIT = 30.0
 GRACE = 10.0
 
 
-def status_line(rt: Runtime) -> str:
-    states = ", ".join(f"{n} {s.health.state.value}" for n, s in sorted(rt.supervisors.items()))
+def status_line(gw: Gateway) -> str:
+    states = ", ".join(f"{n} {s.health.state.value}" for n, s in sorted(gw.supervisors.items()))
     return f"serving; channels: {states or 'none'}"
 
 
@@ -58,13 +58,26 @@ async def run(config: Config, config_path: Path | None = None, *,
 
 async def _serve(config: Config, config_path: Path | None, notify: Notifier,
                  ready: asyncio.Event | None) -> int:
-    app = build_app(config)
-    rt = app[RUNTIME]
-    runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=5.0)
     notify.status("starting: store and channels")
+    gw = await Gateway.open(config)
+    try:
+        return await _serve_http(gw, config_path, notify, ready)
+    finally:
+        await gw.close()
+
+
+async def _serve_http(gw: Gateway, config_path: Path | None, notify: Notifier,
+                      ready: asyncio.Event | None) -> int:
+    config = gw.config
+    runner = web.AppRunner(build_app(gw), handle_signals=False, access_log=None,
+                           shutdown_timeout=5.0)
     await runner.setup()
-    site = web.TCPSite(runner, config.server.host, config.server.port)
-    await site.start()
+    try:
+        site = web.TCPSite(runner, config.server.host, config.server.port)
+        await site.start()
+    except BaseException:
+        await runner.cleanup()
+        raise
     log.info("listening", extra={"url": f"http://{config.server.host}:{config.server.port}"})
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -76,15 +89,15 @@ async def _serve(config: Config, config_path: Path | None, notify: Notifier,
         if config_path is None:
             log.warning("SIGHUP ignored: no config file to reload")
             return
-        task = asyncio.create_task(reload(rt, config_path, notify), name="reload")
+        task = asyncio.create_task(reload(gw, config_path, notify), name="reload")
         reloads.add(task)
         task.add_done_callback(reloads.discard)
 
     loop.add_signal_handler(signal.SIGHUP, on_hup)
     watchdog = asyncio.create_task(notify.watchdog(), name="watchdog")
-    await _channels_settled(rt, stop)
-    notify.ready(status_line(rt))
-    log.info("ready", extra={"status": status_line(rt)})
+    await _channels_settled(gw, stop)
+    notify.ready(status_line(gw))
+    log.info("ready", extra={"status": status_line(gw)})
     if ready is not None:
         ready.set()
     try:
@@ -96,7 +109,7 @@ async def _serve(config: Config, config_path: Path | None, notify: Notifier,
         log.info("stopping")
         for task in list(reloads):
             task.cancel()
-        await graceful_stop(rt, runner, GRACE)
+        await graceful_stop(gw, runner, GRACE)
         watchdog.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await watchdog
@@ -104,80 +117,37 @@ async def _serve(config: Config, config_path: Path | None, notify: Notifier,
     return 0
 
 
-async def _channels_settled(rt: Runtime, stop: asyncio.Event) -> None:
+async def _channels_settled(gw: Gateway, stop: asyncio.Event) -> None:
     """Until no channel is still "starting" (supervisors have no event to wait on), at most
     READY_WAIT seconds, or a stop request."""
     deadline = time.monotonic() + READY_WAIT
     while time.monotonic() < deadline and not stop.is_set():  # noqa: ASYNC110
-        if not any(s.health.state is State.STARTING for s in rt.supervisors.values()):
+        if not any(s.health.state is State.STARTING for s in gw.supervisors.values()):
             return
         await asyncio.sleep(0.05)
 
 
-async def graceful_stop(rt: Runtime, runner: web.AppRunner, grace: float) -> None:
+async def graceful_stop(gw: Gateway, runner: web.AppRunner, grace: float) -> None:
+    """Intake closes, turns finish and the outbox drains (gateway.drain), channels stop,
+    requests in flight end (the runner), then the gateway closes (by the caller)."""
     for site in list(runner.sites):
         await site.stop()  # intake closed: no new connections
-    started = time.monotonic()
-    if rt.router is not None:
-        await rt.router.drain_lanes(timeout=grace)
-        left = await rt.router.outbox.flush(max(0.5, grace - (time.monotonic() - started)))
-        if left:
-            log.warning("stopping with replies still queued (sent on next start)",
-                        extra={"queued": left})
-    for name, adapter in list(rt.adapters.items()):
-        try:  # web chat closes its sockets with 1001 here, so the server can shut down
-            await adapter.stop()
-        except Exception:
-            log.exception("adapter stop failed", extra={"channel": name})
+    await gw.drain(grace)
     await runner.cleanup()
 
 
-async def reload(rt: Runtime, path: Path, notify: Notifier) -> None:
+async def reload(gw: Gateway, path: Path, notify: Notifier) -> None:
     notify.reloading()
     try:
         new = await asyncio.to_thread(config_mod.load, path)
-        channels = channel_settings(new)
+        kept = await gw.reconfigure(new)
     except ConfigError as exc:
         reason = exc.render()
         log.error("reload rejected: the running config stays", extra={"reason": reason})
         notify.send("READY=1", f"STATUS=reload rejected: {reason[:200]}")
         return
-    old = rt.config
-    for key in ("server", "store"):
-        if getattr(old, key) != getattr(new, key):
-            log.warning("reload: this section needs a restart; keeping the running values",
-                        extra={"section": key})
-            setattr(new, key, getattr(old, key))
-    logging.getLogger().setLevel(new.logging.level)
-    await _apply_channels(rt, channel_settings(old), channels)
-    rt.config = new
-    if rt.router is not None and rt.store is not None:
-        fresh = make_router(new, rt.store, rt.adapter, None, rt.commerce)
-        router = rt.router
-        router.config, router.deps, router.policy = new, fresh.deps, fresh.policy
-        router.engine = engine_for(new)
-        router.outbox.config = new.outbox
+    for key in kept:
+        log.warning("reload: this section needs a restart; keeping the running values",
+                    extra={"section": key})
     log.info("reloaded", extra={"config": str(path)})
-    notify.send("READY=1", f"STATUS=reloaded; {status_line(rt)}")
-
-
-async def _apply_channels(rt: Runtime, old: dict, new: dict) -> None:  # type: ignore[type-arg]
-    for name in sorted(set(old) | set(new)):
-        before, after = old.get(name), new.get(name)
-        if before is not None and after is not None and \
-                before[1].model_dump() == after[1].model_dump():
-            continue
-        sup, adapter = rt.supervisors.pop(name, None), rt.adapters.pop(name, None)
-        if sup is not None:
-            await sup.stop()
-        if adapter is not None:
-            try:
-                await adapter.stop()
-            except Exception:
-                log.exception("adapter stop failed", extra={"channel": name})
-        if after is not None:
-            cls, settings = after
-            rt.launch(name, cls(settings))
-            log.info("channel (re)started by reload", extra={"channel": name})
-        else:
-            log.info("channel stopped by reload", extra={"channel": name})
+    notify.send("READY=1", f"STATUS=reloaded; {status_line(gw)}")

@@ -51,7 +51,7 @@ from omnichannel.router import chunks_for, csat_for
 from omnichannel.staffconsole import blocks
 
 if TYPE_CHECKING:
-    from omnichannel.app import Runtime
+    from omnichannel.gateway import Gateway as Runtime
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024

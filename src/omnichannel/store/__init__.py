@@ -6,10 +6,9 @@ import sqlite3
 import time
 from pathlib import Path
 
-from omnichannel.agent.guardrails import ActionEntry
-from omnichannel.agent.knowledge import Document, Passage
 from omnichannel.channel import Inbound, Published
 from omnichannel.conversation import (
+    ActionEntry,
     Button,
     Conversation,
     Delivery,
@@ -18,9 +17,12 @@ from omnichannel.conversation import (
     Role,
     Status,
 )
+from omnichannel.knowledge.model import Document, Passage
 from omnichannel.store import actions as actions_sql
+from omnichannel.store import analytics as analytics_sql
 from omnichannel.store import conversations as conv_sql
 from omnichannel.store import csat as csat_sql
+from omnichannel.store import datacare as datacare_sql
 from omnichannel.store import knowledge as knowledge_sql
 from omnichannel.store import outbox as outbox_sql
 from omnichannel.store import staff as staff_sql
@@ -52,14 +54,25 @@ DAY = 86400.0
 class Store:
     """Conversation storage on SQLite. Async methods for the daemon, `*_sync` for the CLI."""
 
-    def __init__(self, state_dir: Path, *, synchronous: str = "NORMAL") -> None:
-        self.db = Database(state_dir / DB_NAME, synchronous=synchronous)
+    def __init__(self, state_dir: Path, *, synchronous: str = "NORMAL",
+                 file_name: str = DB_NAME) -> None:
+        self.db = Database(state_dir / file_name, synchronous=synchronous)
+
+    @classmethod
+    def at(cls, db_path: Path) -> Store:
+        """A store on a database file other than the state directory's own (a restored
+        backup or a set-aside copy)."""
+        return cls(db_path.parent, file_name=db_path.name)
 
     def open(self) -> None:
         self.db.open(migrate)
 
     def close(self) -> None:
         self.db.close()
+
+    def knowledge_index(self) -> knowledge_sql.KnowledgeIndex:
+        """The help-center index the agent searches (one language at a time)."""
+        return knowledge_sql.KnowledgeIndex(self.db)
 
     # inbound
     async def journal(self, inbound: Inbound) -> Published:
@@ -281,6 +294,62 @@ class Store:
     async def document_count(self) -> int:
         return await self.db.read(knowledge_sql.document_count)
 
+
+    # reports (analytics, the dashboard, /metrics)
+    @property
+    def path(self) -> Path:
+        return self.db.path
+
+    async def histories(self, since: float, until: float | None = None,
+                        conversation_id: int | None = None) -> list[analytics_sql.History]:
+        return await self.db.read(analytics_sql.histories, since, until, conversation_id)
+
+    async def metrics_snapshot(self) -> analytics_sql.MetricsSnapshot:
+        return await self.db.read(analytics_sql.metrics_snapshot)
+
+    async def handoff_queue(self, limit: int = 100) -> list[analytics_sql.QueuedHandoff]:
+        return await self.db.read(analytics_sql.handoff_queue, limit)
+
+    async def conversation_list(self, channel: str | None, owner: str | None,
+                                status: str | None,
+                                limit: int) -> list[analytics_sql.ListedConversation]:
+        return await self.db.read(analytics_sql.conversation_list, channel, owner, status,
+                                  limit)
+
+    async def channel_names(self) -> list[str]:
+        return await self.db.read(analytics_sql.channel_names)
+
+    # data care (contact export and erasure, retention)
+    async def find_contacts(self, values: list[str]) -> list[datacare_sql.ContactMatch]:
+        return await self.db.read(datacare_sql.find_contacts, values)
+
+    async def contact_export(self, contact_id: int) -> dict[str, object] | None:
+        return await self.db.read(datacare_sql.export, contact_id)
+
+    async def footprint(self, contact_id: int) -> datacare_sql.Footprint | None:
+        return await self.db.read(datacare_sql.footprint, contact_id)
+
+    async def erase(self, fp: datacare_sql.Footprint, now: float) -> datacare_sql.Erased:
+        return await self.db.write(datacare_sql.erase, fp, now)
+
+    def identifiers_sync(self) -> list[tuple[int, str, str]]:
+        return self.db.read_sync(datacare_sql.identifiers)
+
+    def footprint_sync(self, contact_id: int) -> datacare_sql.Footprint | None:
+        return self.db.read_sync(datacare_sql.footprint, contact_id)
+
+    def erase_sync(self, fp: datacare_sql.Footprint, now: float) -> datacare_sql.Erased:
+        return self.db.write_sync(datacare_sql.erase, fp, now)
+
+    async def purge_tables(self) -> list[str]:
+        return await self.db.read(datacare_sql.purge_tables)
+
+    async def purge_count(self, table: str, cutoff: float) -> int:
+        return await self.db.read(datacare_sql.purge_count, table, cutoff)
+
+    async def purge_step(self, table: str, cutoff: float, after_id: int,
+                         limit: int) -> tuple[int, int]:
+        return await self.db.write(datacare_sql.purge_step, table, cutoff, after_id, limit)
 
 
 class ActionLog:

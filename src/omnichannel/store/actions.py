@@ -6,7 +6,7 @@ import json
 import sqlite3
 import time
 
-from omnichannel.agent.guardrails import ActionEntry
+from omnichannel.conversation import ActionEntry
 
 
 def record(conn: sqlite3.Connection, conversation_id: int | None, entry: ActionEntry) -> None:

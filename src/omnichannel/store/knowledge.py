@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import omnichannel.i18n as i18n
-from omnichannel.agent.knowledge import Passage, Section, expand, query_terms
-from omnichannel.agent.stemming import PREFIX, stem, stemmed, variants
+from omnichannel.knowledge.model import Passage, Section
+from omnichannel.knowledge.ranking import expand, query_terms
+from omnichannel.knowledge.stemming import PREFIX, stem, stemmed, variants
 
 if TYPE_CHECKING:
     from omnichannel.store.db import Db

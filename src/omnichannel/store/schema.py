@@ -225,7 +225,7 @@ def _v5(db: sqlite_utils.Database) -> None:
     # Knowledge in several languages (docs/languages.md): each section keeps its language and
     # is stemmed in Python by that language's Snowball stemmer (FTS5's Porter stemmer is
     # English only); what was indexed before is re-stemmed in the language it is written in.
-    from omnichannel.ingest.language import of_text
+    from omnichannel.knowledge.language import of_text
     from omnichannel.store.knowledge import reindex
 
     reindex(db.conn, of_text)

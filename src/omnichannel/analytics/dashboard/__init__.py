@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from omnichannel.analytics.process import PROCESS, Process
 from omnichannel.analytics.settings import DashboardSettings
 
 
-def setup_dashboard(app: web.Application, settings: DashboardSettings | None = None) -> bool:
+def setup_dashboard(app: web.Application, gateway: Process,
+                    settings: DashboardSettings | None = None) -> bool:
     """Mount the dashboard's routes on `app` (before it starts) when it is enabled.
 
     `settings` default to the config's `[dashboard]` table. Returns whether it mounted;
@@ -18,11 +20,11 @@ def setup_dashboard(app: web.Application, settings: DashboardSettings | None = N
     from omnichannel.analytics.dashboard import views
     from omnichannel.analytics.dashboard.auth import Signer, Throttle, state_secret
     from omnichannel.analytics.settings import analytics_settings, dashboard_settings
-    from omnichannel.app import RUNTIME
-
     if views.DASHBOARD in app:
         return True
-    config = app[RUNTIME].config
+    if PROCESS not in app:
+        app[PROCESS] = gateway
+    config = gateway.config
     settings = settings or dashboard_settings(config)
     if not settings.enabled:
         return False

@@ -35,10 +35,10 @@ from omnichannel.analytics.dashboard.auth import (
     same,
 )
 from omnichannel.analytics.passwords import verify_password
+from omnichannel.analytics.process import Process, process
 from omnichannel.analytics.resolution import outcome
 from omnichannel.analytics.settings import AnalyticsSettings, DashboardSettings
 from omnichannel.conversation import Owner, Role, Status
-from omnichannel.store import analytics as sql
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
@@ -110,13 +110,8 @@ def _dash(request: web.Request) -> Dashboard:
     return request.app[DASHBOARD]
 
 
-def _rt(request: web.Request) -> Any:
-    from omnichannel.app import RUNTIME  # app.py mounts the dashboard: import at call time
-
-    rt = request.app[RUNTIME]
-    if rt.store is None:
-        raise web.HTTPServiceUnavailable(text="the store is not open yet")
-    return rt
+def _rt(request: web.Request) -> Process:
+    return process(request)
 
 
 def page(text: str, status: int = 200) -> web.Response:
@@ -233,7 +228,7 @@ async def overview(request: web.Request) -> web.StreamResponse:
     rt, d = _rt(request), _dash(request)
     days = _days(request)
     report = await d.report(rt, days)
-    queue = await rt.store.db.read(sql.handoff_queue)
+    queue = await rt.store.handoff_queue()
     return page(pages.overview(report, queue, days, d.zone, _csrf(request)))
 
 
@@ -249,8 +244,8 @@ def _filters(request: web.Request) -> dict[str, str]:
 async def _listed(request: web.Request) -> tuple[Any, dict[str, str], list[Any]]:
     rt = _rt(request)
     f = _filters(request)
-    rows = await rt.store.db.read(sql.conversation_list, f["channel"] or None,
-                                  f["owner"] or None, f["status"] or None, 100)
+    rows = await rt.store.conversation_list(f["channel"] or None, f["owner"] or None,
+                                        f["status"] or None, 100)
     return rt, f, rows
 
 
@@ -258,7 +253,7 @@ async def _listed(request: web.Request) -> tuple[Any, dict[str, str], list[Any]]
 async def conversations(request: web.Request) -> web.StreamResponse:
     d = _dash(request)
     rt, f, rows = await _listed(request)
-    channels = await rt.store.db.read(sql.channel_names)
+    channels = await rt.store.channel_names()
     return page(pages.conversations(rows, f, channels, d.zone, _csrf(request),
                                     d.settings.poll_seconds))
 
@@ -272,13 +267,13 @@ async def conversation_rows(request: web.Request) -> web.StreamResponse:
 @authed
 async def handoffs(request: web.Request) -> web.StreamResponse:
     d = _dash(request)
-    queue = await _rt(request).store.db.read(sql.handoff_queue)
+    queue = await _rt(request).store.handoff_queue()
     return page(pages.handoffs(queue, d.zone, _csrf(request), d.settings.poll_seconds))
 
 
 @authed
 async def handoff_rows(request: web.Request) -> web.StreamResponse:
-    queue = await _rt(request).store.db.read(sql.handoff_queue)
+    queue = await _rt(request).store.handoff_queue()
     return page(pages.handoff_rows(queue, _dash(request).zone))
 
 
@@ -305,7 +300,7 @@ async def conversation(request: web.Request) -> web.StreamResponse:
 async def _conversation_page(request: web.Request, notice: str | None, draft: str = "",
                              status: int = 200) -> web.Response:
     rt, d = _rt(request), _dash(request)
-    found = await rt.store.db.read(sql.histories, 0, None, _id(request))
+    found = await rt.store.histories(0, None, _id(request))
     if not found:
         raise web.HTTPNotFound(text="no such conversation")
     h = found[0]

@@ -20,7 +20,7 @@ SNOWBALL = {"en": "english", "es": "spanish", "de": "german", "fr": "french",
 PREFIX = 5
 _WORD = re.compile(r"\w+")
 
-# Words that say nothing about which article answers (besides English's, in agent.knowledge).
+# Words that say nothing about which article answers (besides English's, in knowledge.ranking).
 FILLER = {
     "es": """a al algo algún alguna alguno ante antes aquí así cada como cómo con cual cuál
     cuando cuándo de del desde donde dónde durante e el él ella ellos en entre era es esa ese

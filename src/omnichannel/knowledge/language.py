@@ -12,8 +12,8 @@ import re
 from pathlib import PurePosixPath
 
 import omnichannel.i18n as i18n
-from omnichannel.agent.knowledge import Document, with_language
 from omnichannel.i18n import detect
+from omnichannel.knowledge.model import Document, with_language
 
 # Enough of a document for the detector; more only costs time.
 SAMPLE_CHARS = 3000
